@@ -1,0 +1,150 @@
+"""Geography: ZIP -> centroid (offline `zipcodes` data), bounding boxes and distances.
+
+The radius search is a prefilter on an indexed (latitude, longitude) box
+followed by an exact geodesic distance check, so the box only has to be
+conservative: never smaller than the circle it stands for.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import zipcodes
+from geopy.distance import geodesic
+
+ZIP_RE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+
+# The smallest radius of curvature of the WGS84 ellipsoid (meridional, at the
+# equator), in miles. Turning a distance into an angle with it over-estimates
+# the angle, which keeps the box conservative.
+MIN_CURVATURE_RADIUS_MILES = 6335.439 / 1.609344
+BOX_MARGIN = 1.005  # a further half-percent, for rounding in the box arithmetic
+
+
+class GeoError(ValueError):
+    """A location the directory cannot place; the message is shown to the user."""
+
+    def __init__(self, message: str, code: str = "invalid_zip"):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Centroid:
+    zip: str
+    lat: float
+    lon: float
+    city: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Box:
+    """A latitude/longitude rectangle; lon_min > lon_max never happens (split instead)."""
+
+    lat_min: float
+    lat_max: float
+    lon_min: float
+    lon_max: float
+
+
+@cache
+def _zip_table() -> dict[str, Centroid | None]:
+    """All ZIPs, loaded once per process. None marks an inactive or unplaceable ZIP."""
+    table: dict[str, Centroid | None] = {}
+    for row in zipcodes.list_all():
+        lat, lon = float(row["lat"]), float(row["long"])
+        usable = row["active"] and not (lat == 0 and lon == 0)
+        table[row["zip_code"]] = (
+            Centroid(row["zip_code"], lat, lon, row["city"].title(), row["state"]) if usable else None
+        )
+    return table
+
+
+def normalize_zip(text: str | None) -> str:
+    """'60614', '60614-1234' and '606141234' -> '60614'; anything else is a GeoError."""
+    match = ZIP_RE.match((text or "").strip())
+    if not match:
+        raise GeoError("Enter a 5-digit US ZIP code, like 60614.")
+    return match.group(1)
+
+
+def lookup_zip(text: str | None) -> Centroid:
+    zip5 = normalize_zip(text)
+    table = _zip_table()
+    if zip5 not in table:
+        raise GeoError(f"We do not know the ZIP code {zip5}. Check the number and try again.", "unknown_zip")
+    centroid = table[zip5]
+    if centroid is None:
+        raise GeoError(f"The ZIP code {zip5} is not in use for mail delivery. Try a nearby ZIP code.", "inactive_zip")
+    return centroid
+
+
+def all_centroids() -> list[Centroid]:
+    """Every usable ZIP centroid (for demo data and benchmarks)."""
+    return [c for c in _zip_table().values() if c is not None]
+
+
+def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Geodesic (WGS84) distance in miles: the one distance the directory uses."""
+    return geodesic((lat1, lon1), (lat2, lon2)).miles
+
+
+def bounding_boxes(lat: float, lon: float, radius_miles: float) -> list[Box]:
+    """Boxes that together contain every point within radius_miles of (lat, lon).
+
+    One box normally; two when the circle crosses the antimeridian (the
+    Aleutians); a full band of longitude when it reaches near a pole.
+    """
+    angle = math.degrees(radius_miles * BOX_MARGIN / MIN_CURVATURE_RADIUS_MILES)
+    lat_min, lat_max = max(-90.0, lat - angle), min(90.0, lat + angle)
+    if lat_max >= 89.9 or lat_min <= -89.9 or angle >= 90:
+        return [Box(lat_min, lat_max, -180.0, 180.0)]
+    ratio = math.sin(math.radians(angle)) / math.cos(math.radians(lat))
+    if ratio >= 1:
+        return [Box(lat_min, lat_max, -180.0, 180.0)]
+    dlon = math.degrees(math.asin(ratio)) * BOX_MARGIN
+    lon_min, lon_max = lon - dlon, lon + dlon
+    if lon_min < -180:
+        return [Box(lat_min, lat_max, lon_min + 360, 180.0), Box(lat_min, lat_max, -180.0, lon_max)]
+    if lon_max > 180:
+        return [Box(lat_min, lat_max, lon_min, 180.0), Box(lat_min, lat_max, -180.0, lon_max - 360)]
+    return [Box(lat_min, lat_max, lon_min, lon_max)]
+
+
+# -- geocoding addresses --------------------------------------------------------
+
+def geocoder_from_config(name: str, user_agent: str, adapter_factory=None):
+    """The street geocoder for GEOCODER=nominatim, or None for the offline default.
+
+    adapter_factory lets tests hand geopy canned responses (no network in tests).
+    """
+    if name in ("", "offline"):
+        return None
+    if name != "nominatim":
+        raise ValueError(f"Unknown GEOCODER {name!r}: use 'offline' or 'nominatim'.")
+    if not user_agent:
+        raise ValueError("GEOCODER=nominatim needs GEOCODER_USER_AGENT (Nominatim's usage policy).")
+    from geopy.extra.rate_limiter import RateLimiter
+    from geopy.geocoders import Nominatim
+
+    kwargs = {"user_agent": user_agent}
+    if adapter_factory is not None:
+        kwargs["adapter_factory"] = adapter_factory
+    nominatim = Nominatim(**kwargs)
+    # Nominatim allows one request a second; RateLimiter also retries errors.
+    return RateLimiter(nominatim.geocode, min_delay_seconds=1.0, max_retries=2, swallow_exceptions=True)
+
+
+def place_address(address_1: str, city: str, state: str, postal_code: str, geocode=None) -> tuple[float, float]:
+    """Coordinates for an address: the street geocoder's answer when one is set and
+    it finds the address, else the ZIP centroid (raises GeoError for a bad ZIP)."""
+    centroid = lookup_zip(postal_code)
+    if geocode is not None and address_1:
+        found = geocode({"street": address_1, "city": city, "state": state,
+                         "postalcode": centroid.zip, "country": "us"})
+        if found is not None:
+            return float(found.latitude), float(found.longitude)
+    return centroid.lat, centroid.lon

@@ -1,0 +1,126 @@
+"""Display helpers shared by templates and the JSON API (words, not logic)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from urllib.parse import urlencode
+
+from babel.dates import get_day_names, get_timezone_name
+from flask_babel import format_date, format_decimal, format_time, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from . import guidance, vocabulary
+from .content import localized
+from .models import Listing, Location, Schedule
+
+HELPLINE_NUMBER = "1-800-227-2345"
+DAY_INDEX = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+ORDINALS = {1: _l("first"), 2: _l("second"), 3: _l("third"), 4: _l("fourth"), 5: _l("fifth"), -1: _l("last")}
+BYDAY_RE = re.compile(r"^(-?\d)?(MO|TU|WE|TH|FR|SA|SU)$")
+
+
+def _day_name(code: str) -> str:
+    return get_day_names("wide", locale=get_locale())[DAY_INDEX[code]]
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return _("%(first)s and %(last)s", first=", ".join(items[:-1]), last=items[-1])
+
+
+def _days_in_words(byday: str, monthly: bool) -> str:
+    parts = []
+    for token in (t.strip() for t in byday.split(",") if t.strip()):
+        match = BYDAY_RE.match(token)
+        if not match:
+            continue
+        ordinal, day = match.groups()
+        if ordinal and monthly and int(ordinal) in ORDINALS:
+            parts.append(_("the %(ordinal)s %(day)s", ordinal=ORDINALS[int(ordinal)], day=_day_name(day)))
+        else:
+            parts.append(_day_name(day))
+    return _join(parts)
+
+
+def schedule_in_words(schedule: Schedule) -> str:
+    """'Every Tuesday, 6:00 PM – 7:30 PM (Central Time)' or 'The first Thursday of each month, …'."""
+    if schedule.description and not schedule.byday:
+        return schedule.description
+    monthly = schedule.freq == "MONTHLY"
+    days = _days_in_words(schedule.byday or "", monthly)
+    if monthly:
+        when = _("%(days)s of each month", days=days) if days else _("Monthly")
+    elif schedule.interval and schedule.interval > 1:
+        when = _("Every %(n)s weeks on %(days)s", n=schedule.interval, days=days)
+    else:
+        when = _("Every %(days)s", days=days) if days else _("Weekly")
+    when = when[:1].upper() + when[1:]
+    if schedule.opens_at and schedule.closes_at:
+        when += ", " + _("%(start)s to %(end)s", start=_time(schedule.opens_at), end=_time(schedule.closes_at))
+    elif schedule.opens_at:
+        when += ", " + _("from %(start)s", start=_time(schedule.opens_at))
+    if schedule.timezone:
+        try:
+            when += f" ({get_timezone_name(schedule.timezone, width='long', locale=get_locale())})"
+        except LookupError:
+            when += f" ({schedule.timezone})"
+    return when
+
+
+def _time(value: time) -> str:
+    return format_time(datetime.combine(datetime(2000, 1, 1), value), "short", rebase=False)
+
+
+def miles(distance: float | None) -> str:
+    if distance is None:
+        return ""
+    if distance < 0.1:
+        return _("less than 0.1 miles")
+    return _("%(n)s miles", n=format_decimal(round(distance, 1), format="#,##0.0"))
+
+
+def verified_text(listing: Listing) -> str:
+    if listing.last_verified is None:
+        return _("Not yet verified")
+    return _("Last verified %(date)s", date=format_date(listing.last_verified, "medium"))
+
+
+def map_url(location: Location) -> str:
+    """A map link that needs no JavaScript or API key."""
+    query = urlencode({"mlat": f"{location.latitude:.5f}", "mlon": f"{location.longitude:.5f}"})
+    return f"https://www.openstreetmap.org/?{query}#map=15/{location.latitude:.5f}/{location.longitude:.5f}"
+
+
+def tel_href(number: str) -> str:
+    digits = re.sub(r"[^\d+]", "", number)
+    return f"tel:{digits}"
+
+
+def labels(field: str, codes: list[str]) -> str:
+    return ", ".join(vocabulary.label(field, code) for code in codes)
+
+
+def register(app) -> None:
+    app.jinja_env.globals.update(
+        vocab=vocabulary, label=vocabulary.label, labels=labels, schedule_in_words=schedule_in_words,
+        miles=miles, verified_text=verified_text, map_url=map_url, tel_href=tel_href,
+        HELPLINE_NUMBER=HELPLINE_NUMBER, get_locale=get_locale, url_with=url_with,
+        short_notes=guidance.short_notes_for, localized=localized,
+    )
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query parameters replaced (for pagination and suggestions)."""
+    from flask import request
+
+    args = request.args.copy()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        elif isinstance(value, (list, tuple)):
+            args.setlist(key, [str(v) for v in value])
+        else:
+            args[key] = str(value)
+    return request.path + ("?" + urlencode(list(args.items(multi=True))) if args else "")

@@ -1,0 +1,137 @@
+"""Seed data from seeds/*.json into the database, idempotently.
+
+Identifiers are derived from each record's stable `key` (uuid5), so running
+the seed again updates the same rows instead of adding new ones, and the
+HSDS ids of seeded records stay the same from one machine to the next.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date, time
+from typing import Callable, Iterable
+
+from sqlalchemy import delete, select
+
+from .content import load_seed_json
+from .extensions import db
+from .geo import place_address
+from .models import (Listing, ListingCode, Location, Organization, Phone, Schedule, ServiceAtLocation,
+                     Taxonomy, TaxonomyTerm)
+from .vocabulary import ALL_FIELDS, label
+
+SEED_NAMESPACE = uuid.UUID("0b7d6c1e-6a43-4c55-9d0a-2f1c4f0e5a11")
+TAXONOMY_NAME = "Support Directory vocabulary"
+LISTING_FIELDS = (
+    "name", "description", "url", "email", "kind", "session_format", "moderation", "online_mode", "membership",
+    "cost", "cost_details", "how_to_join", "accessibility", "moderator_credentials", "privacy_policy_url",
+    "records_sessions", "anonymity_allowed", "medical_advice_policy", "license_type", "license_number",
+    "license_state", "accepting_clients", "is_demo",
+)
+CODE_FIELDS = {"delivery": "delivery", "audience": "audience", "journey_stage": "journey_stage",
+               "cancer_type": "cancer_type", "languages": "language", "service_area": "service_area"}
+
+
+def seed_id(*parts: str) -> str:
+    return str(uuid.uuid5(SEED_NAMESPACE, ":".join(parts)))
+
+
+def seed_taxonomy() -> int:
+    """Every vocabulary code as a taxonomy term of our own taxonomy. Returns the term count."""
+    taxonomy = db.session.scalar(select(Taxonomy).where(Taxonomy.name == TAXONOMY_NAME))
+    if taxonomy is None:
+        taxonomy = Taxonomy(hsds_id=seed_id("taxonomy"), name=TAXONOMY_NAME, version="1",
+                            description="The codes Support Directory uses to describe cancer support "
+                                        "programs and counselors.")
+        db.session.add(taxonomy)
+        db.session.flush()
+    existing = {(t.field, t.code): t for t in taxonomy.terms}
+    count = 0
+    for field, codes in ALL_FIELDS.items():
+        for code in codes:
+            term = existing.get((field, code))
+            if term is None:
+                term = TaxonomyTerm(hsds_id=seed_id("term", field, code), taxonomy=taxonomy, field=field, code=code)
+                db.session.add(term)
+            term.name = label(field, code)
+            count += 1
+    return count
+
+
+def _parse_time(text: str | None) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+def _upsert_organization(record: dict) -> Organization:
+    hsds_id = seed_id("organization", record["key"])
+    org = db.session.scalar(select(Organization).where(Organization.hsds_id == hsds_id))
+    if org is None:
+        org = Organization(hsds_id=hsds_id)
+        db.session.add(org)
+    org.name = record["name"]
+    org.website = record.get("website")
+    org.description = record.get("description") or ""
+    org.is_demo = bool(record.get("is_demo"))
+    return org
+
+
+def _clear_children(listing: Listing) -> None:
+    """Remove a seeded listing's children so they can be written afresh."""
+    location_ids = [sal.location_id for sal in listing.service_at_locations]
+    for table, column in ((ListingCode, ListingCode.listing_id), (Phone, Phone.listing_id),
+                          (Schedule, Schedule.listing_id), (ServiceAtLocation, ServiceAtLocation.listing_id)):
+        db.session.execute(delete(table).where(column == listing.id))
+    if location_ids:
+        db.session.execute(delete(Location).where(Location.id.in_(location_ids)))
+    db.session.expire(listing)
+
+
+def _upsert_listing(record: dict, org: Organization, geocode) -> Listing:
+    key = record["key"]
+    hsds_id = seed_id("listing", key)
+    listing = db.session.scalar(select(Listing).where(Listing.hsds_id == hsds_id))
+    if listing is None:
+        listing = Listing(hsds_id=hsds_id)
+        db.session.add(listing)
+    else:
+        _clear_children(listing)
+    for name in LISTING_FIELDS:
+        setattr(listing, name, record.get(name))
+    listing.is_demo = bool(record.get("is_demo"))
+    listing.organization = org
+    listing.status = "approved"
+    listing.service_status = "active"
+    listing.last_verified = date.fromisoformat(record["last_verified"]) if record.get("last_verified") else None
+    listing.codes = [ListingCode(field=field, code=code)
+                     for key_name, field in CODE_FIELDS.items()
+                     for code in dict.fromkeys(record.get(key_name) or [])]
+    listing.phones = [Phone(hsds_id=seed_id("phone", key, str(i)), number=p["number"], type=p.get("type") or "voice",
+                            description=p.get("description")) for i, p in enumerate(record.get("phones") or [])]
+    listing.schedules = [
+        Schedule(hsds_id=seed_id("schedule", key, str(i)), freq=s["freq"], interval=s.get("interval") or 1,
+                 byday=s.get("byday") or "", opens_at=_parse_time(s.get("opens_at")),
+                 closes_at=_parse_time(s.get("closes_at")), timezone=s.get("timezone"),
+                 description=s.get("description"))
+        for i, s in enumerate(record.get("schedules") or [])
+    ]
+    sals = []
+    for i, spec in enumerate(record.get("locations") or []):
+        lat, lon = place_address(spec.get("address_1", ""), spec.get("city", ""), spec.get("state", ""),
+                                 spec["postal_code"], geocode)
+        location = Location(hsds_id=seed_id("location", key, str(i)), organization_id=org.id, name=spec.get("name", ""),
+                            address_1=spec.get("address_1", ""), city=spec.get("city", ""),
+                            state=spec.get("state", ""), postal_code=spec["postal_code"], latitude=lat, longitude=lon)
+        sals.append(ServiceAtLocation(hsds_id=seed_id("service_at_location", key, str(i)), location=location))
+    listing.service_at_locations = sals
+    return listing
+
+
+def seed_listings(filename: str, geocode=None, progress: Callable[[Iterable], Iterable] = lambda it: it) -> int:
+    """Load one seeds/*.json file of organizations and listings. Returns the listing count."""
+    data = load_seed_json(filename)
+    orgs = {record["key"]: _upsert_organization(record) for record in data["organizations"]}
+    db.session.flush()
+    count = 0
+    for record in progress(data["listings"]):
+        _upsert_listing(record, orgs[record["organization"]], geocode)
+        count += 1
+    return count
