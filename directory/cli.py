@@ -1,6 +1,8 @@
 """Flask CLI commands (`flask --app app …`)."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import current_app
 
@@ -11,7 +13,7 @@ from .geo import geocoder_from_config
 def _progress(label: str):
     def wrap(items):
         items = list(items)
-        with click.progressbar(items, label=label, file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(items, label=label, file=sys.stderr) as bar:
             yield from bar
     return wrap
 

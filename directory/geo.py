@@ -14,7 +14,8 @@ from functools import cache
 import zipcodes
 from geopy.distance import geodesic
 
-ZIP_RE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+# ASCII only: \d alone would also take other scripts' digits (e.g. "٦٠٦١٤").
+ZIP_RE = re.compile(r"^(\d{5})(?:-?\d{4})?$", re.ASCII)
 
 # The smallest radius of curvature of the WGS84 ellipsoid (meridional, at the
 # equator), in miles. Turning a distance into an angle with it over-estimates
@@ -51,15 +52,17 @@ class Box:
 
 
 @cache
-def _zip_table() -> dict[str, Centroid | None]:
-    """All ZIPs, loaded once per process. None marks an inactive or unplaceable ZIP."""
-    table: dict[str, Centroid | None] = {}
+def _zip_table() -> dict[str, Centroid | str]:
+    """All ZIPs, loaded once per process. A string is the reason a ZIP is refused."""
+    table: dict[str, Centroid | str] = {}
     for row in zipcodes.list_all():
         lat, lon = float(row["lat"]), float(row["long"])
-        usable = row["active"] and not (lat == 0 and lon == 0)
-        table[row["zip_code"]] = (
-            Centroid(row["zip_code"], lat, lon, row["city"].title(), row["state"]) if usable else None
-        )
+        if not row["active"]:
+            table[row["zip_code"]] = "inactive_zip"
+        elif lat == 0 and lon == 0:  # no centroid in the data (military and some PO-box ZIPs)
+            table[row["zip_code"]] = "unplaceable_zip"
+        else:
+            table[row["zip_code"]] = Centroid(row["zip_code"], lat, lon, row["city"].title(), row["state"])
     return table
 
 
@@ -77,14 +80,17 @@ def lookup_zip(text: str | None) -> Centroid:
     if zip5 not in table:
         raise GeoError(f"We do not know the ZIP code {zip5}. Check the number and try again.", "unknown_zip")
     centroid = table[zip5]
-    if centroid is None:
+    if centroid == "inactive_zip":
         raise GeoError(f"The ZIP code {zip5} is not in use for mail delivery. Try a nearby ZIP code.", "inactive_zip")
+    if centroid == "unplaceable_zip":
+        raise GeoError(f"We cannot place the ZIP code {zip5} on a map. Try the ZIP code of a nearby town.",
+                       "unplaceable_zip")
     return centroid
 
 
 def all_centroids() -> list[Centroid]:
     """Every usable ZIP centroid (for demo data and benchmarks)."""
-    return [c for c in _zip_table().values() if c is not None]
+    return [c for c in _zip_table().values() if isinstance(c, Centroid)]
 
 
 def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

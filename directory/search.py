@@ -26,6 +26,7 @@ RADIUS_MIN, RADIUS_MAX, RADIUS_DEFAULT = 1, 500, 25
 PER_PAGE_MAX, PER_PAGE_DEFAULT = 100, 20
 PAGE_MAX = 10_000
 Q_MAX_LENGTH = 200
+MAX_ID = 2**31 - 1  # listing.id is a 32-bit INTEGER on PostgreSQL
 MAX_VALUES_PER_FIELD = 20
 FILTER_FIELDS = tuple(ALL_FIELDS)  # kind, session_format, ..., language
 SEARCH_PARAMS = ("zip", "radius", *FILTER_FIELDS, "accepting_clients", "q", "page", "per_page")
@@ -87,7 +88,8 @@ def _bounded_int(args, name: str, default: int, low: int, high: int) -> int:
     raw = _one(args, name)
     if raw is None:
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    # isascii: str.isdigit() also accepts "²", which int() then refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise SearchError(name, f"{name} must be a whole number from {low} to {high}.")
     value = int(raw)
     if not low <= value <= high:
@@ -144,6 +146,8 @@ def parse_search_args(args) -> SearchQuery:
     q = _one(args, "q")
     if q is not None and len(q) > Q_MAX_LENGTH:
         raise SearchError("q", f"Keep the search words under {Q_MAX_LENGTH} characters.")
+    if q is not None and "\x00" in q:  # PostgreSQL text cannot hold NUL
+        raise SearchError("q", "The search words contain a character we cannot search for.")
     return SearchQuery(
         zip=zip_text,
         radius=_radius(args),
@@ -252,6 +256,8 @@ def load_listings(ids: list[int]) -> dict[int, Listing]:
 
 def get_published_listing(listing_id: int) -> Listing | None:
     """A listing the public may see, with its details; None if there is none."""
+    if not 0 < listing_id <= MAX_ID:  # a larger id is no listing, and overflows the database's integer
+        return None
     return db.session.scalar(_with_details(select(Listing).where(Listing.id == listing_id, published())))
 
 

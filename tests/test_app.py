@@ -1,0 +1,68 @@
+"""Configuration, security headers, error pages and the schema migrations."""
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from directory import create_app
+from directory.config import ConfigError, load_config
+from directory.extensions import db
+
+
+def test_production_refuses_a_weak_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_ENV", "production")
+    for weak in ("", "dev", "changeme", "short-but-not-weak"):
+        monkeypatch.setenv("SECRET_KEY", weak)
+        with pytest.raises(ConfigError):
+            load_config(str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    config = load_config(str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_database_url_from_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert load_config(str(tmp_path))["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    assert load_config(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_create_app_takes_test_config(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert app.testing
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_not_found_answers_html_or_json(client):
+    html = client.get("/no-such-page")
+    assert html.status_code == 404 and b"could not find" in html.data
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404
+    assert api.json["error"]["code"] == "not_found"
+    wants_json = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert wants_json.json["error"]["code"] == "not_found"
+
+
+def test_migrations_match_the_models(app):
+    """A model change without a migration fails here."""
+    with db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert diff == []
+
+
+def test_sqlite_runs_with_foreign_keys_and_wal(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas only")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
