@@ -61,14 +61,16 @@ def _note_codes(listing: Listing, today: date) -> list[tuple[str, str, dict]]:
         elif listing.moderation is None:
             add("moderation_unknown", "caution")
 
-    if online:
+    # The online-group notes speak of posts, members and sessions; a counselor's
+    # telehealth gets the license and telehealth notes below instead.
+    if online and listing.kind == "support_program":
         if listing.privacy_policy_url:
             add("privacy_policy_listed")
         else:
             add("privacy_policy_missing", "caution")
-        if listing.records_sessions:
+        if listing.online_mode == "video" and listing.records_sessions:
             add("records_sessions", "caution")
-        elif listing.records_sessions is None and listing.online_mode == "video":
+        elif listing.online_mode == "video" and listing.records_sessions is None:
             add("recording_unknown")
         if listing.anonymity_allowed:
             add("anonymity_allowed", "good")

@@ -11,9 +11,9 @@ KIND = {"support_program": _l("Support program"), "counseling": _l("Counseling")
 SESSION_FORMAT = {"one_on_one": _l("One-on-one"), "group": _l("Group")}
 DELIVERY = {"in_person": _l("In person"), "online": _l("Online"), "phone": _l("By phone")}
 MODERATION = {
-    "licensed_professional": _l("Led by a licensed professional"),
-    "trained_peer": _l("Led by trained peers"),
-    "unmoderated": _l("No moderator"),
+    "licensed_professional": _l("A licensed professional"),
+    "trained_peer": _l("Trained peers"),
+    "unmoderated": _l("No one (unmoderated)"),
 }
 ONLINE_MODE = {"video": _l("Video meetings"), "chat": _l("Live chat"), "forum": _l("Message board")}
 MEMBERSHIP = {
