@@ -24,6 +24,19 @@ def json_error(status: int, code: str, message: str, field: str | None = None):
     return response
 
 
+def _titles() -> dict[int, str]:
+    return {
+        400: _("Please check your request"),
+        403: _("Not allowed"),
+        404: _("Page not found"),
+        405: _("Not allowed"),
+        410: _("No longer available"),
+        413: _("Too large"),
+        429: _("Too many requests"),
+        500: _("Something went wrong"),
+    }
+
+
 def _messages() -> dict[int, str]:
     return {
         400: _("Something in the request was not right."),
@@ -42,7 +55,8 @@ def handle_http_error(error: HTTPException):
     message = _messages().get(status, error.description or "")
     if wants_json():
         return json_error(status, error.name.lower().replace(" ", "_"), message)
-    return render_template("errors/error.html", status=status, title=error.name, message=message), status
+    title = _titles().get(status, error.name)
+    return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
 def handle_unexpected(error: Exception):

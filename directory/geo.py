@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import zipcodes
+from flask_babel import gettext as _
 from geopy.distance import geodesic
 
 # ASCII only: \d alone would also take other scripts' digits (e.g. "٦٠٦١٤").
@@ -70,7 +71,7 @@ def normalize_zip(text: str | None) -> str:
     """'60614', '60614-1234' and '606141234' -> '60614'; anything else is a GeoError."""
     match = ZIP_RE.match((text or "").strip())
     if not match:
-        raise GeoError("Enter a 5-digit US ZIP code, like 60614.")
+        raise GeoError(_("Enter a 5-digit US ZIP code, like 60614."))
     return match.group(1)
 
 
@@ -78,12 +79,12 @@ def lookup_zip(text: str | None) -> Centroid:
     zip5 = normalize_zip(text)
     table = _zip_table()
     if zip5 not in table:
-        raise GeoError(f"We do not know the ZIP code {zip5}. Check the number and try again.", "unknown_zip")
+        raise GeoError(_("We do not know the ZIP code %(zip)s. Check the number and try again.", zip=zip5), "unknown_zip")
     centroid = table[zip5]
     if centroid == "inactive_zip":
-        raise GeoError(f"The ZIP code {zip5} is not in use for mail delivery. Try a nearby ZIP code.", "inactive_zip")
+        raise GeoError(_("The ZIP code %(zip)s is not in use for mail delivery. Try a nearby ZIP code.", zip=zip5), "inactive_zip")
     if centroid == "unplaceable_zip":
-        raise GeoError(f"We cannot place the ZIP code {zip5} on a map. Try the ZIP code of a nearby town.",
+        raise GeoError(_("We cannot place the ZIP code %(zip)s on a map. Try the ZIP code of a nearby town.", zip=zip5),
                        "unplaceable_zip")
     return centroid
 

@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -30,6 +32,15 @@ MAX_ID = 2**31 - 1  # listing.id is a 32-bit INTEGER on PostgreSQL
 MAX_VALUES_PER_FIELD = 20
 FILTER_FIELDS = tuple(ALL_FIELDS)  # kind, session_format, ..., language
 SEARCH_PARAMS = ("zip", "radius", *FILTER_FIELDS, "accepting_clients", "q", "page", "per_page")
+
+
+# What people call each parameter, for error messages (codes stay in the API's "field").
+PARAM_NAMES = {"zip": _l("ZIP code"), "radius": _l("Distance"), "page": _l("Page"), "per_page": _l("Results per page"),
+               "accepting_clients": _l("Accepting new clients"), "q": _l("Search words")}
+
+
+def _field(name: str) -> str:
+    return str(PARAM_NAMES.get(name, name))
 
 
 class SearchError(ValueError):
@@ -80,7 +91,7 @@ class SearchPage:
 def _one(args, name: str) -> str | None:
     values = [v for v in args.getlist(name) if v.strip() != ""]
     if len(values) > 1:
-        raise SearchError(name, f"Give {name} only once.")
+        raise SearchError(name, _("Give %(field)s only once.", field=_field(name)))
     return values[0].strip() if values else None
 
 
@@ -90,10 +101,10 @@ def _bounded_int(args, name: str, default: int, low: int, high: int) -> int:
         return default
     # isascii: str.isdigit() also accepts "²", which int() then refuses.
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        raise SearchError(name, f"{name} must be a whole number from {low} to {high}.")
+        raise SearchError(name, _("%(field)s must be a whole number from %(low)s to %(high)s.", field=_field(name), low=low, high=high))
     value = int(raw)
     if not low <= value <= high:
-        raise SearchError(name, f"{name} must be a whole number from {low} to {high}.")
+        raise SearchError(name, _("%(field)s must be a whole number from %(low)s to %(high)s.", field=_field(name), low=low, high=high))
     return value
 
 
@@ -101,7 +112,7 @@ def _radius(args) -> float:
     raw = _one(args, "radius")
     if raw is None:
         return float(RADIUS_DEFAULT)
-    message = f"The distance must be a number of miles from {RADIUS_MIN} to {RADIUS_MAX}."
+    message = _("The distance must be a number of miles from %(low)s to %(high)s.", low=RADIUS_MIN, high=RADIUS_MAX)
     try:
         value = float(raw) if len(raw) <= 12 else math.nan
     except ValueError:
@@ -114,11 +125,11 @@ def _radius(args) -> float:
 def _codes(args, name: str) -> tuple[str, ...]:
     values = [v.strip() for v in args.getlist(name) if v.strip() != ""]
     if len(values) > MAX_VALUES_PER_FIELD:
-        raise SearchError(name, f"Choose at most {MAX_VALUES_PER_FIELD} values for {name}.")
+        raise SearchError(name, _("Choose at most %(n)s values for %(field)s.", n=MAX_VALUES_PER_FIELD, field=_field(name)))
     known = ALL_FIELDS[name]
     for value in values:
         if value not in known:
-            raise SearchError(name, f"{name} has no option {value[:40]!r}. Choose one of: {', '.join(known)}.",
+            raise SearchError(name, _("%(field)s has no option “%(value)s”. Choose one of: %(codes)s.", field=_field(name), value=value[:40], codes=", ".join(known)),
                               code="unknown_code")
     return tuple(dict.fromkeys(values))
 
@@ -132,7 +143,7 @@ def _yes_no(args, name: str) -> bool | None:
         return True
     if lowered in ("0", "false", "no", "off"):
         return False
-    raise SearchError(name, f"{name} must be true or false.")
+    raise SearchError(name, _("%(field)s must be true or false.", field=_field(name)))
 
 
 def parse_search_args(args) -> SearchQuery:
@@ -145,9 +156,9 @@ def parse_search_args(args) -> SearchQuery:
             raise SearchError("zip", str(exc), code=exc.code) from None
     q = _one(args, "q")
     if q is not None and len(q) > Q_MAX_LENGTH:
-        raise SearchError("q", f"Keep the search words under {Q_MAX_LENGTH} characters.")
+        raise SearchError("q", _("Keep the search words under %(n)s characters.", n=Q_MAX_LENGTH))
     if q is not None and "\x00" in q:  # PostgreSQL text cannot hold NUL
-        raise SearchError("q", "The search words contain a character we cannot search for.")
+        raise SearchError("q", _("The search words contain a character we cannot search for."))
     return SearchQuery(
         zip=zip_text,
         radius=_radius(args),
@@ -229,7 +240,7 @@ def _remote_condition(center: Centroid):
 def _paged_ids(where: list, offset: int, limit: int) -> list[int]:
     if limit <= 0:
         return []
-    stmt = select(Listing.id).where(*where).order_by(Listing.name, Listing.id).offset(offset).limit(limit)
+    stmt = select(Listing.id).where(*where).order_by(func.lower(Listing.name), Listing.id).offset(offset).limit(limit)
     return list(db.session.scalars(stmt))
 
 

@@ -1,0 +1,444 @@
+"""Search semantics, the same through run_search, /api/v1/search and /search.
+
+Values within one field combine with OR, fields with AND (DESIGN.md). With a
+ZIP, local listings come first, nearest first, then remote-only listings whose
+service area covers the ZIP's state. Only approved, active listings are public.
+"""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from geopy.distance import geodesic
+from werkzeug.datastructures import MultiDict
+
+from directory.extensions import db
+from directory.geo import lookup_zip
+from directory.search import SearchQuery, parse_search_args, run_search
+
+CHICAGO = lookup_zip("60614")
+ORIGIN = (CHICAGO.lat, CHICAGO.lon)
+
+
+def near_chicago(miles: float, bearing: float = 0.0) -> tuple[float, float]:
+    point = geodesic(miles=miles).destination(ORIGIN, bearing)
+    return point.latitude, point.longitude
+
+
+def search(**params) -> list[int]:
+    """Listing ids, in order, from run_search with the same parsing the views use."""
+    page = run_search(parse_search_args(MultiDict(_pairs(params))))
+    return [hit.listing.id for hit in page.hits]
+
+
+def _pairs(params: dict) -> list[tuple[str, str]]:
+    pairs = []
+    for key, value in params.items():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            pairs.append((key, str(item)))
+    return pairs
+
+
+def api_ids(client, **params) -> list[int]:
+    response = client.get("/api/v1/search", query_string=_pairs(params))
+    assert response.status_code == 200, response.json
+    return [r["id"] for r in response.json["results"]]
+
+
+class PageReader(HTMLParser):
+    """What a person sees of the search page: checked boxes, selected options, links, text."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.checked: set[tuple[str, str]] = set()
+        self.selected: dict[str, str] = {}
+        self.values: dict[str, str] = {}
+        self.listing_ids: list[int] = []
+        self.text_parts: list[str] = []
+        self._select: str | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input":
+            if a.get("type") == "checkbox" and "checked" in a:
+                self.checked.add((a.get("name"), a.get("value")))
+            elif a.get("type") not in ("checkbox", "hidden", "submit") and a.get("name"):
+                self.values[a["name"]] = a.get("value") or ""
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.selected[self._select] = a.get("value")
+        elif tag == "a":
+            match = re.fullmatch(r"/listings/(\d+)", a.get("href") or "")
+            if match and int(match.group(1)) not in self.listing_ids:
+                self.listing_ids.append(int(match.group(1)))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        self.text_parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.text_parts).split())
+
+
+def html_page(client, path="/search", **params) -> PageReader:
+    response = client.get(path, query_string=_pairs(params))
+    assert response.status_code == 200, response.data[:500]
+    return PageReader(response.get_data(as_text=True))
+
+
+# -- distance and order ---------------------------------------------------------
+
+def test_results_come_nearest_first_with_distances(client, make):
+    far = make.listing(at=near_chicago(20, 90), name="Far Group")
+    middle = make.listing(at=near_chicago(8, 200), name="Middle Group")
+    near = make.listing(at=near_chicago(1.5, 10), name="Near Group")
+    outside = make.listing(at=near_chicago(26, 0), name="Outside Group")
+
+    assert search(zip="60614") == [near.id, middle.id, far.id]
+
+    data = client.get("/api/v1/search?zip=60614").json
+    assert [r["id"] for r in data["results"]] == [near.id, middle.id, far.id]
+    assert [r["distance_miles"] for r in data["results"]] == pytest.approx([1.5, 8, 20], abs=0.01)
+    assert outside.id not in [r["id"] for r in data["results"]]
+    assert data["total"] == 3
+
+    assert html_page(client, zip="60614").listing_ids == [near.id, middle.id, far.id]
+
+
+def test_radius_widens_the_search(make):
+    outside = make.listing(at=near_chicago(26, 0))
+    assert outside.id not in search(zip="60614")
+    assert search(zip="60614", radius=30) == [outside.id]
+    assert search(zip="60614", radius=25.99) == []
+
+
+def test_a_listing_with_several_locations_appears_once_at_its_nearest(client, make):
+    item = make.listing(locations=[near_chicago(15, 0), near_chicago(3, 90), near_chicago(40, 180)])
+    data = client.get("/api/v1/search?zip=60614").json
+    assert [r["id"] for r in data["results"]] == [item.id]
+    assert data["results"][0]["distance_miles"] == pytest.approx(3, abs=0.01)
+    assert data["results"][0]["location"]["latitude"] == pytest.approx(near_chicago(3, 90)[0])
+
+
+# -- remote-only listings -------------------------------------------------------------
+
+def test_remote_only_listings_follow_local_ones_in_their_area(client, make):
+    local = make.listing(at=near_chicago(2), name="Zeta Local")
+    nationwide = make.listing(service_area=["US"], delivery=["online"], name="Alpha Online")
+    illinois = make.listing(service_area=["IL", "WI"], delivery=["phone"], name="Beta Phone")
+    new_york = make.listing(service_area=["NY"], delivery=["online"], name="Gamma New York")
+
+    assert search(zip="60614") == [local.id, nationwide.id, illinois.id]
+
+    data = client.get("/api/v1/search?zip=60614").json
+    assert [r["id"] for r in data["results"]] == [local.id, nationwide.id, illinois.id]
+    assert [r["distance_miles"] for r in data["results"]][1:] == [None, None]
+    assert data["results"][1]["location"] is None
+    assert new_york.id not in [r["id"] for r in data["results"]]
+
+    # In New York the Illinois line is out of area, the New York one in.
+    assert search(zip="10001") == [nationwide.id, new_york.id]
+    assert html_page(client, zip="60614").listing_ids == [local.id, nationwide.id, illinois.id]
+
+
+def test_remote_listings_are_ordered_by_name(make):
+    items = {name: make.listing(service_area=["US"], name=name) for name in ["Cedar Circle", "Alder Line", "Birch Board"]}
+    assert search(zip="60614") == [items[name].id for name in ["Alder Line", "Birch Board", "Cedar Circle"]]
+
+
+# -- filters: OR within a field, AND across fields ------------------------------------
+
+def test_values_within_a_field_combine_with_or(client, make):
+    online = make.listing(zip="60614", delivery=["online"])
+    phone = make.listing(zip="60614", delivery=["phone"])
+    in_person = make.listing(zip="60614", delivery=["in_person"])
+    both = make.listing(zip="60614", delivery=["in_person", "phone"])
+
+    assert set(search(zip="60614", delivery=["online", "phone"])) == {online.id, phone.id, both.id}
+    assert set(api_ids(client, zip="60614", delivery=["online", "phone"])) == {online.id, phone.id, both.id}
+    assert set(search(zip="60614", delivery="in_person")) == {in_person.id, both.id}
+    assert set(search(zip="60614", cost=["free", "fee"], kind="support_program")) == {
+        online.id, phone.id, in_person.id, both.id}
+
+
+def test_fields_combine_with_and(client, make):
+    free_online = make.listing(zip="60614", delivery=["online"], cost="free")
+    fee_online = make.listing(zip="60614", delivery=["online"], cost="fee")
+    free_in_person = make.listing(zip="60614", delivery=["in_person"], cost="free")
+    spanish = make.listing(zip="60614", delivery=["online"], cost="free", languages=["es", "en"],
+                           audience=["caregivers"])
+
+    assert set(search(zip="60614", delivery="online", cost="free")) == {free_online.id, spanish.id}
+    assert set(api_ids(client, zip="60614", delivery="online", cost="free")) == {free_online.id, spanish.id}
+    assert search(zip="60614", delivery="online", cost="free", language="es") == [spanish.id]
+    assert search(zip="60614", audience="caregivers", language="es", cost="free") == [spanish.id]
+    assert search(zip="60614", delivery="online", cost="fee") == [fee_online.id]
+    assert free_in_person.id not in search(zip="60614", delivery="online")
+
+
+@pytest.mark.parametrize("field, wanted, other", [
+    ("kind", "counseling", "support_program"),
+    ("session_format", "one_on_one", "group"),
+    ("moderation", "trained_peer", "unmoderated"),
+    ("online_mode", "forum", "video"),
+    ("membership", "screened", "open"),
+    ("cost", "sliding_scale", "free"),
+    ("license_type", "psychologist", "psychiatrist"),
+])
+def test_each_single_value_field_filters(make, field, wanted, other):
+    yes = make.listing(zip="60614", **{field: wanted})
+    make.listing(zip="60614", **{field: other})
+    assert search(zip="60614", **{field: wanted}) == [yes.id]
+
+
+@pytest.mark.parametrize("field, attribute, wanted, other", [
+    ("delivery", "delivery", "phone", "online"),
+    ("audience", "audience", "bereaved", "patients"),
+    ("journey_stage", "journey_stage", "end_of_life", "newly_diagnosed"),
+    ("language", "languages", "vi", "en"),
+])
+def test_each_multi_value_field_filters(make, field, attribute, wanted, other):
+    yes = make.listing(zip="60614", **{attribute: [wanted, other]})
+    make.listing(zip="60614", **{attribute: [other]})
+    assert search(zip="60614", **{field: wanted}) == [yes.id]
+
+
+def test_cancer_type_also_finds_programs_for_any_cancer(client, make):
+    breast = make.listing(zip="60614", cancer_type=["breast"])
+    any_cancer = make.listing(zip="60614", cancer_type=["any"])
+    lung = make.listing(zip="60614", cancer_type=["lung"])
+    breast_and_lung = make.listing(zip="60614", cancer_type=["breast", "lung"])
+
+    assert set(search(zip="60614", cancer_type="breast")) == {breast.id, any_cancer.id, breast_and_lung.id}
+    assert set(api_ids(client, zip="60614", cancer_type="breast")) == {breast.id, any_cancer.id, breast_and_lung.id}
+    assert set(search(zip="60614", cancer_type=["breast", "lung"])) == {
+        breast.id, any_cancer.id, lung.id, breast_and_lung.id}
+    assert search(zip="60614", cancer_type="any") == [any_cancer.id]
+
+
+def test_accepting_clients(client, make):
+    accepting = make.listing(zip="60614", kind="counseling", license_type="psychologist", accepting_clients=True)
+    full = make.listing(zip="60614", kind="counseling", license_type="psychologist", accepting_clients=False)
+    unknown = make.listing(zip="60614", kind="counseling", license_type="psychologist", accepting_clients=None)
+
+    assert search(zip="60614", accepting_clients="true") == [accepting.id]
+    assert api_ids(client, zip="60614", accepting_clients="true") == [accepting.id]
+    assert search(zip="60614", accepting_clients="false") == [full.id]
+    assert set(search(zip="60614")) == {accepting.id, full.id, unknown.id}
+    assert html_page(client, "/counselors", zip="60614", accepting_clients="true").listing_ids == [accepting.id]
+
+
+def test_counselors_page_shows_only_counseling(client, make):
+    counselor = make.listing(zip="60614", kind="counseling", license_type="clinical_social_worker")
+    make.listing(zip="60614", kind="support_program")
+    assert html_page(client, "/counselors", zip="60614").listing_ids == [counselor.id]
+    assert html_page(client, "/counselors", zip="60614", license_type="psychiatrist").listing_ids == []
+
+
+# -- words -------------------------------------------------------------------------
+
+def test_q_matches_name_description_and_organization(client, make):
+    by_name = make.listing(zip="60614", name="Lakeside Hope Circle")
+    by_description = make.listing(zip="60614", description="We meet by the LAKESIDE every week.")
+    by_org = make.listing(zip="60614", organization=make.organization(name="Lakeside Cancer Alliance"))
+    make.listing(zip="60614", name="Prairie Group")
+
+    expected = {by_name.id, by_description.id, by_org.id}
+    assert set(search(zip="60614", q="lakeside")) == expected
+    assert set(api_ids(client, zip="60614", q="LakeSide")) == expected
+    assert set(html_page(client, zip="60614", q="lakeside").listing_ids) == expected
+    assert search(zip="60614", q="lakeside hope") == [by_name.id]  # every word must match
+    assert search(q="alliance") == [by_org.id]  # without a ZIP too
+
+
+@pytest.mark.parametrize("q, wanted", [
+    ("100%", "100% Together"), ("%", "100% Together"), ("team_a", "Team_A Walkers"), ("_", "Team_A Walkers"),
+    ("back\\slash", "Back\\slash Club"),
+], ids=["percent-word", "percent-alone", "underscore-word", "underscore-alone", "backslash"])
+def test_like_wildcards_in_q_are_literal(client, make, q, wanted):
+    items = {name: make.listing(zip="60614", name=name, description="")
+             for name in ["100% Together", "1000 Together", "Team_A Walkers", "TeamBA Walkers", "Back\\slash Club"]}
+    assert search(zip="60614", q=q) == [items[wanted].id]
+    assert api_ids(client, zip="60614", q=q) == [items[wanted].id]
+
+
+# -- only published listings -----------------------------------------------------------
+
+HIDDEN = [{"status": s} for s in ("pending", "rejected", "draft", "archived")] + [
+    {"service_status": s} for s in ("inactive", "defunct")]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN, ids=lambda h: "-".join(f"{k}={v}" for k, v in h.items()))
+@pytest.mark.parametrize("where", [{"zip": "60614"}, {"service_area": ["US"]}], ids=["local", "remote"])
+def test_unpublished_listings_never_appear(client, make, hidden, where):
+    public = make.listing(name="Shared Words Group", **where)
+    secret = make.listing(name="Shared Words Group", **where, **hidden)
+
+    for params in ({"zip": "60614"}, {"zip": "60614", "q": "shared words"}, {"q": "shared"}, {}):
+        if params:
+            assert search(**params) == [public.id]
+            assert api_ids(client, **params) == [public.id]
+            page = html_page(client, **params)
+            assert page.listing_ids == [public.id]
+    assert client.get("/api/v1/search?zip=60614").json["total"] == 1
+
+    assert client.get(f"/listings/{public.id}").status_code == 200
+    assert client.get(f"/listings/{secret.id}").status_code == 404
+    response = client.get(f"/api/v1/listings/{secret.id}")
+    assert response.status_code == 404
+    assert response.is_json
+    assert response.json["error"]["code"] == "not_found"
+    assert response.json["error"]["message"]
+    assert client.get(f"/api/v1/listings/{public.id}").json["id"] == public.id
+
+
+# -- pagination ------------------------------------------------------------------------
+
+@pytest.fixture
+def mixed_results(make):
+    """Five local listings (1..5 miles) then four nationwide remote ones (by name): nine in all."""
+    local = [make.listing(at=near_chicago(miles, 45 * miles), commit=False) for miles in (1, 2, 3, 4, 5)]
+    remote = [make.listing(service_area=["US"], name=f"Remote {letter}", commit=False) for letter in "ABCD"]
+    db.session.commit()
+    return [item.id for item in local + remote]
+
+
+def test_pages_continue_across_the_local_remote_boundary(client, mixed_results):
+    assert search(zip="60614", per_page=100) == mixed_results
+
+    pages = [client.get(f"/api/v1/search?zip=60614&per_page=2&page={n}").json for n in (1, 2, 3, 4, 5)]
+    assert {(p["total"], p["pages"], p["per_page"]) for p in pages} == {(9, 5, 2)}
+    assert [p["page"] for p in pages] == [1, 2, 3, 4, 5]
+    ids = [r["id"] for p in pages for r in p["results"]]
+    assert ids == mixed_results  # no gaps, no overlap
+    assert pages[2]["results"][0]["distance_miles"] is not None
+    assert pages[2]["results"][1]["distance_miles"] is None  # page 3 straddles the boundary
+
+    for per_page in (1, 3, 4, 5, 7):
+        collected = []
+        for n in range(1, 10 // per_page + 2):
+            collected += search(zip="60614", per_page=per_page, page=n)
+        assert collected == mixed_results, per_page
+
+
+def test_a_page_past_the_end_is_empty_not_an_error(client, mixed_results):
+    response = client.get("/api/v1/search?zip=60614&per_page=2&page=6")
+    assert response.status_code == 200
+    assert response.json["results"] == []
+    assert response.json["total"] == 9
+    assert response.json["page"] == 6
+
+    html = client.get("/search?zip=60614&per_page=2&page=6")
+    assert html.status_code == 200
+    assert PageReader(html.get_data(as_text=True)).listing_ids == []
+
+
+def test_html_pages_through_results(client, mixed_results):
+    first = html_page(client, zip="60614", per_page=4)
+    second = html_page(client, zip="60614", per_page=4, page=2)
+    third = html_page(client, zip="60614", per_page=4, page=3)
+    assert first.listing_ids + second.listing_ids + third.listing_ids == mixed_results
+
+
+def test_search_without_zip_lists_everything_by_name(client, make):
+    b = make.listing(zip="60614", name="B group")
+    a = make.listing(service_area=["NY"], name="A group")
+    data = client.get("/api/v1/search?q=group").json
+    assert data["center"] is None
+    assert [r["id"] for r in data["results"]] == [a.id, b.id]
+    assert [r["distance_miles"] for r in data["results"]] == [None, None]
+
+
+# -- the JSON shape (DESIGN.md) -----------------------------------------------------------
+
+def test_api_search_shape(client, make):
+    org = make.organization(name="Shape Org")
+    local = make.listing(at=near_chicago(4, 300), organization=org, name="Shape Local", delivery=["in_person", "online"],
+                         online_mode="video", last_verified=None)
+    make.listing(service_area=["IL"], name="Shape Remote")
+
+    response = client.get("/api/v1/search?zip=60614-0001&radius=10&per_page=5")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    data = response.json
+    assert data["center"] == {"zip": "60614", "lat": CHICAGO.lat, "lon": CHICAGO.lon, "city": "Chicago", "state": "IL"}
+    assert (data["total"], data["page"], data["per_page"]) == (2, 1, 5)
+
+    first, second = data["results"]
+    required = {"id", "name", "kind", "organization", "session_format", "delivery", "moderation", "distance_miles",
+                "location", "last_verified", "guidance", "url"}
+    assert required <= set(first) and required <= set(second)
+    assert first["id"] == local.id
+    assert first["name"] == "Shape Local"
+    assert first["kind"] == "support_program"
+    assert first["organization"]["name"] == "Shape Org"
+    assert first["session_format"] == "group"
+    assert sorted(first["delivery"]) == ["in_person", "online"]
+    assert first["moderation"] == "licensed_professional"
+    assert first["distance_miles"] == pytest.approx(4, abs=0.01)
+    assert isinstance(first["location"], dict)
+    assert first["location"]["latitude"] == pytest.approx(near_chicago(4, 300)[0])
+    assert first["last_verified"] is None
+    assert first["url"].endswith(f"/listings/{local.id}")
+    assert first["guidance"] and all(set(note) == {"code", "text"} and note["code"] and note["text"]
+                                     for note in first["guidance"])
+    assert "not_yet_verified" in [note["code"] for note in local_guidance(client, local.id)]
+
+    assert second["distance_miles"] is None
+    assert second["location"] is None
+    assert second["last_verified"] == "2026-10-01"
+
+
+def local_guidance(client, listing_id):
+    return client.get(f"/api/v1/listings/{listing_id}").json["guidance"]
+
+
+def test_api_listing_detail(client, make):
+    item = make.listing(zip="60614", name="Detail Group")
+    data = client.get(f"/api/v1/listings/{item.id}").json
+    assert data["id"] == item.id
+    assert data["name"] == "Detail Group"
+    assert data["url"].endswith(f"/listings/{item.id}")
+    assert data["locations"][0]["postal_code"] == "60614"
+
+
+# -- the HTML page ---------------------------------------------------------------------------
+
+def test_html_keeps_the_users_choices(client, make):
+    make.listing(zip="60614", delivery=["online"], cost="free", cancer_type=["breast"])
+    page = html_page(client, zip="60614", radius="50", q="hope", delivery=["online", "phone"],
+                     cancer_type="breast", cost="free", language="es", audience="caregivers")
+    assert page.values["zip"] == "60614"
+    assert page.values["q"] == "hope"
+    assert page.selected["radius"] == "50"
+    assert page.checked >= {("delivery", "online"), ("delivery", "phone"), ("cancer_type", "breast"),
+                            ("cost", "free"), ("language", "es"), ("audience", "caregivers")}
+    assert ("delivery", "in_person") not in page.checked
+    assert ("cancer_type", "lung") not in page.checked
+
+
+def test_html_shows_distance_and_unverified(client, make):
+    item = make.listing(at=near_chicago(3.2, 120), name="Unchecked Group", last_verified=None)
+    checked = make.listing(at=near_chicago(6.7, 20), name="Checked Group")
+    page = html_page(client, zip="60614")
+    assert page.listing_ids == [item.id, checked.id]
+    assert "3.2 miles" in page.text
+    assert "6.7 miles" in page.text
+    assert "Not yet verified" in page.text
+    assert "Unchecked Group" in page.text
+    assert "Chicago" in page.text  # the centre is named
+
+
+def test_html_escapes_listing_text(client, make):
+    make.listing(zip="60614", name="<b>Bold</b> & Co", organization=make.organization(name="<i>Org</i>"))
+    body = client.get("/search?zip=60614").get_data(as_text=True)
+    assert "<b>Bold</b>" not in body
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in body
+    assert "<i>Org</i>" not in body
