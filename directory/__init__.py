@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, request
+from flask import Flask
 
 from . import database  # noqa: F401  (registers the SQLite pragmas)
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, migrate
+from .i18n import select_locale
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 PROJECT_ROOT = os.path.dirname(MIGRATIONS_DIR)
@@ -34,30 +35,28 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def select_locale() -> str:
-    from flask import current_app, has_request_context
-
-    languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # CLI commands speak the default language
-        return languages[0]
-    return request.accept_languages.best_match(languages) or languages[0]
-
-
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
-    # login_manager is bound by the accounts blueprint's issue, with its user loader.
+    from .accounts.views import init_login_manager
+
+    init_login_manager(app)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
+    from .coordinator.views import bp as coordinator_bp
+    from .health import bp as health_bp
+    from .moderation.views import bp as moderation_bp
     from .public.views import bp as public_bp
+    from .reports.views import bp as reports_bp
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(api_bp)
+    for blueprint in (public_bp, api_bp, accounts_bp, coordinator_bp, moderation_bp, health_bp, reports_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

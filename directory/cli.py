@@ -38,5 +38,28 @@ def seed_command(demo: bool, if_empty: bool) -> None:
     click.echo(f"Seeded {terms} taxonomy terms, {national} national programs, {demo_count} demo listings.")
 
 
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["coordinator", "caseworker", "moderator", "admin"]))
+@click.option("--org", "organization", help="The organization a coordinator (or caseworker) belongs to.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+def create_user_command(email: str, role: str, organization: str | None, password_stdin: bool) -> None:
+    """Create an approved account (for staff and the first moderator)."""
+    from .accounts.service import AccountError, create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, password, role, organization, approved=True)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Created {role} account {user.id}.")
+
+
 def register(app) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(create_user_command)

@@ -9,6 +9,7 @@ import os
 import secrets
 
 DEV_SECRET_PLACEHOLDER = "dev-only-not-secret"
+TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "translations")
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", DEV_SECRET_PLACEHOLDER}
 
 
@@ -58,7 +59,8 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "en",
-        "LANGUAGES": ["en"],
+        "LANGUAGES": ["en", "es"],
+        "BABEL_TRANSLATION_DIRECTORIES": TRANSLATIONS_DIR,
         "SEARCH_DEFAULT_RADIUS": 25,
         "SEARCH_DEFAULT_PER_PAGE": 20,
     }

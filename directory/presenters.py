@@ -10,8 +10,9 @@ from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import guidance, vocabulary
+from . import freshness, guidance, vocabulary
 from .content import localized
+from .i18n import language_links
 from .models import Listing, Location, Schedule
 
 HELPLINE_NUMBER = "1-800-227-2345"
@@ -107,7 +108,11 @@ def register(app) -> None:
         vocab=vocabulary, label=vocabulary.label, labels=labels, schedule_in_words=schedule_in_words,
         miles=miles, verified_text=verified_text, map_url=map_url, tel_href=tel_href,
         HELPLINE_NUMBER=HELPLINE_NUMBER, get_locale=get_locale, url_with=url_with,
-        short_notes=guidance.short_notes_for, localized=localized,
+        listing_status_label=lambda code: str(vocabulary.LISTING_STATUS_LABELS.get(code, code)),
+        home_for=_home_for,
+        role_label=lambda code: str(vocabulary.ROLE_LABELS.get(code, code)),
+        short_notes=guidance.short_notes_for, localized=localized, language_links=language_links,
+        listing_is_stale=freshness.is_stale, format_date=format_date,
     )
 
 
@@ -124,3 +129,9 @@ def url_with(**changes) -> str:
         else:
             args[key] = str(value)
     return request.path + ("?" + urlencode(list(args.items(multi=True))) if args else "")
+
+
+def _home_for(user) -> str:
+    from .accounts.views import home_for
+
+    return home_for(user)

@@ -4,24 +4,53 @@ Both /search (HTML) and /api/v1/search (JSON) call `parse_search_args` then
 `run_search`. Values within one field combine with OR, fields with AND.
 
 With a ZIP, results are (1) listings with a location within the radius,
-nearest first — found by an indexed bounding-box prefilter and an exact
-geodesic check — then (2) remote-only listings (online/phone, no location)
+nearest first, then (2) remote-only listings (online/phone, no location)
 whose service area covers the ZIP's state or the whole country, by name.
+
+How a ZIP search stays fast at a million listings while returning exactly
+what a scan of every listing with the geodesic distance would:
+- It reads SearchEntry (search_index.py): one row per place a published
+  listing can be found, with its filter codes as bits, in covering indexes.
+  The radius is a box (one longitude range per latitude band) plus the chord
+  distance through the Earth, computed by the database.
+- The chord bounds the geodesic tightly (geo.chord_bounds), so one pass
+  counts the listings surely inside and lists the few borderline ones, which
+  alone get the slow geodesic check. That pass is the count: paging costs
+  no second pass.
+- The page is then ranked among the listings within a smaller radius that
+  still holds it; the geodesic is computed only for the listings the bounds
+  cannot place, about one page's worth.
 """
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Iterable, Mapping
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import String, and_, bindparam, case, cast, distinct, exists, func, or_, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
 
+from . import search_index
 from .extensions import db
-from .geo import Centroid, GeoError, bounding_boxes, distance_miles, lookup_zip
-from .models import Listing, ListingCode, Location, Organization, ServiceAtLocation
+from .freshness import fresh_clause, fresh_entry_clause
+from .geo import (
+    CHORD_SLACK_MILES,
+    Centroid,
+    GeoError,
+    bands_of,
+    bounding_boxes,
+    chord_bounds,
+    distance_miles,
+    earth_xyz,
+    lookup_zip,
+    surely_within_chord,
+)
+from .models import Listing, ListingCode, Organization, SearchEntry, ServiceAtLocation
 from .vocabulary import ALL_FIELDS, MULTI_FIELDS, NATIONWIDE, SINGLE_FIELDS
 
 RADIUS_MIN, RADIUS_MAX, RADIUS_DEFAULT = 1, 500, 25
@@ -173,8 +202,8 @@ def parse_search_args(args) -> SearchQuery:
 # -- filtering ----------------------------------------------------------------
 
 def published():
-    """What the public may see: approved by a moderator and in service."""
-    return and_(Listing.status == "approved", Listing.service_status == "active")
+    """What the public may see: approved by a moderator, in service, and confirmed within a year."""
+    return and_(Listing.status == "approved", Listing.service_status == "active", fresh_clause())
 
 
 def _has_code(field_name: str, codes: Iterable[str]):
@@ -188,19 +217,14 @@ def _like_pattern(word: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-def filter_clauses(query: SearchQuery) -> list:
-    """SQL conditions for everything in the query except place."""
-    clauses = [published()]
-    for name, codes in query.filters.items():
-        if name in SINGLE_FIELDS:
-            clauses.append(getattr(Listing, name).in_(codes))
-        elif name == "cancer_type":
-            # A program for people with any cancer serves every cancer type.
-            clauses.append(_has_code(name, {*codes, "any"}))
-        else:
-            clauses.append(_has_code(name, codes))
-    if query.accepting_clients is not None:
-        clauses.append(Listing.accepting_clients.is_(query.accepting_clients))
+def _wanted_codes(name: str, codes: tuple[str, ...]) -> set[str]:
+    # A program for people with any cancer serves every cancer type.
+    return {*codes, "any"} if name == "cancer_type" else set(codes)
+
+
+def _words_match(query: SearchQuery) -> list:
+    """Every word of q in the listing's name, description or organization name."""
+    clauses = []
     for word in (query.q or "").split()[:8]:
         pattern = _like_pattern(word)
         org_match = exists().where(Organization.id == Listing.organization_id,
@@ -210,32 +234,232 @@ def filter_clauses(query: SearchQuery) -> list:
     return clauses
 
 
-def _nearby(center: Centroid, radius: float, clauses: list) -> list[tuple[int, float, int]]:
-    """(listing_id, miles, location_id) for listings within radius, nearest first."""
-    boxes = or_(*(
-        and_(Location.latitude.between(b.lat_min, b.lat_max), Location.longitude.between(b.lon_min, b.lon_max))
-        for b in bounding_boxes(center.lat, center.lon, radius)
-    ))
-    stmt = (
-        select(ServiceAtLocation.listing_id, Location.id, Location.latitude, Location.longitude)
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .join(Listing, Listing.id == ServiceAtLocation.listing_id)
-        .where(boxes, *clauses)
-    )
-    best: dict[int, tuple[float, int]] = {}
-    for listing_id, location_id, lat, lon in db.session.execute(stmt):
-        miles = distance_miles(center.lat, center.lon, lat, lon)
-        if miles <= radius and (listing_id not in best or miles < best[listing_id][0]):
-            best[listing_id] = (miles, location_id)
-    return sorted(((lid, m, loc) for lid, (m, loc) in best.items()), key=lambda row: (row[1], row[0]))
+def filter_clauses(query: SearchQuery) -> list:
+    """SQL conditions on Listing for everything in the query except place."""
+    clauses = [published()]
+    for name, codes in query.filters.items():
+        if name in SINGLE_FIELDS:
+            clauses.append(getattr(Listing, name).in_(codes))
+        else:
+            clauses.append(_has_code(name, _wanted_codes(name, codes)))
+    if query.accepting_clients is not None:
+        clauses.append(Listing.accepting_clients.is_(query.accepting_clients))
+    return clauses + _words_match(query)
 
 
-def _remote_condition(center: Centroid):
-    return and_(
-        ~exists().where(ServiceAtLocation.listing_id == Listing.id),
-        _has_code("service_area", (center.state, NATIONWIDE)),
-    )
+def entry_filter_clauses(query: SearchQuery) -> list:
+    """The same conditions as filter_clauses, on SearchEntry (which holds only published listings)."""
+    clauses = [fresh_entry_clause(), *(search_index.has_any(name, _wanted_codes(name, codes))
+                                       for name, codes in query.filters.items())]
+    if query.accepting_clients is not None:
+        clauses.append(search_index.has_any("accepting_clients", ["true" if query.accepting_clients else "false"]))
+    words = _words_match(query)
+    if words:  # rare and not geographic: look the words up on the listing itself
+        clauses.append(exists().where(Listing.id == SearchEntry.listing_id, *words))
+    return clauses
 
+
+# -- near a place: counting -------------------------------------------------------------
+
+Row = tuple[int, float, int]  # (listing_id, miles, location_id)
+
+
+def _sql(stmt, params=None):
+    """Run a Core statement on the session's connection (SearchEntry rows are never ORM objects here)."""
+    return db.session.connection().execute(stmt, params)
+
+# The SQL for a circle is built once, with bound parameters: building SQLAlchemy
+# expressions anew for every search cost more than running the queries.
+_CHORD2 = ((SearchEntry.x - bindparam("cx")) * (SearchEntry.x - bindparam("cx"))
+           + (SearchEntry.y - bindparam("cy")) * (SearchEntry.y - bindparam("cy"))
+           + (SearchEntry.z - bindparam("cz")) * (SearchEntry.z - bindparam("cz")))
+_SURELY_INSIDE = _CHORD2 <= bindparam("sure2")
+
+
+@cache
+def _in_boxes(box_count: int):
+    """Entries in the bounding boxes: per box, one longitude range in each latitude band (index seeks)."""
+    return or_(*(
+        and_(SearchEntry.band.in_(bindparam(f"bands{i}", expanding=True)),
+             SearchEntry.longitude.between(bindparam(f"lon_min{i}"), bindparam(f"lon_max{i}")),
+             SearchEntry.latitude.between(bindparam(f"lat_min{i}"), bindparam(f"lat_max{i}")))
+        for i in range(box_count)))
+
+
+class _Circle:
+    """The entries that may lie within `radius` of the centre: SQL conditions and their parameters.
+
+    No geodesic is shorter than the chord, so a chord longer than the radius is out.
+    """
+
+    def __init__(self, center: Centroid, radius: float):
+        self.radius = radius
+        boxes = bounding_boxes(center.lat, center.lon, radius)
+        cx, cy, cz = earth_xyz(center.lat, center.lon)
+        sure = surely_within_chord(radius)
+        reach = radius + CHORD_SLACK_MILES
+        self.params = {"cx": cx, "cy": cy, "cz": cz, "sure2": sure * sure, "reach2": reach * reach}
+        for i, box in enumerate(boxes):
+            self.params.update({f"bands{i}": bands_of(box), f"lon_min{i}": box.lon_min, f"lon_max{i}": box.lon_max,
+                                f"lat_min{i}": box.lat_min, f"lat_max{i}": box.lat_max})
+        self.conditions = [_in_boxes(len(boxes)), _CHORD2 <= bindparam("reach2")]
+
+
+class _Nearest:
+    """(miles, location_id) of a listing's nearest location by geodesic, each computed once a search."""
+
+    def __init__(self, center: Centroid):
+        self.center = center
+        self.known: dict[int, tuple[float, int]] = {}
+
+    def __call__(self, listing_id: int, points: list[tuple[int, float, float]], radius: float) -> tuple[float, int]:
+        """`points` are the listing's locations that may lie within `radius`; the others are farther."""
+        if listing_id in self.known:
+            return self.known[listing_id]
+        found = min((distance_miles(self.center.lat, self.center.lon, lat, lon), location_id)
+                    for location_id, lat, lon in points)
+        if found[0] <= radius:  # only then is it surely the nearest of all the listing's locations
+            self.known[listing_id] = found
+        return found
+
+
+def _count_near(circle: _Circle, where: list, nearest: _Nearest) -> int:
+    """How many listings have a location within the circle: one pass over it.
+
+    The database counts the listings with a location whose chord is within the
+    radius (DISTINCT only for listings with several places) and names the entries
+    whose chord cannot decide; only those get a geodesic, and the listings they
+    prove outside are taken off the count.
+    """
+    counted, undecided = _sql(
+        select(func.count(case((SearchEntry.listing_places == 1, 1)))
+               + func.count(distinct(case((SearchEntry.listing_places > 1, SearchEntry.listing_id)))),
+               func.aggregate_strings(case((~_SURELY_INSIDE, cast(SearchEntry.id, String))), ","))
+        .where(*circle.conditions, *where), circle.params).one()
+    if not undecided:
+        return counted
+    points: dict[int, list] = defaultdict(list)
+    for listing_id, location_id, lat, lon in _sql(
+            select(SearchEntry.listing_id, SearchEntry.location_id, SearchEntry.latitude, SearchEntry.longitude)
+            .where(SearchEntry.id.in_([int(i) for i in undecided.split(",")]))):
+        points[listing_id].append((location_id, lat, lon))
+    surely_in = set(_sql(  # listings with another location surely inside
+        select(SearchEntry.listing_id).where(SearchEntry.listing_id.in_(list(points)), _SURELY_INSIDE),
+        circle.params).scalars())
+    return counted - sum(1 for listing_id, pts in points.items()
+                         if listing_id not in surely_in and nearest(listing_id, pts, circle.radius)[0] > circle.radius)
+
+
+# -- near a place: ranking a page -----------------------------------------------------------
+
+def _within(circle: _Circle, where: list, nearest: _Nearest, limit: int):
+    """The listings within a radius of the centre, with bounds on their distances.
+
+    Reads at most `limit` entries of the circle, nearest chord first. Returns
+    (radius, {listing_id: (low, high, points)}) where radius is the circle's,
+    or less when the limit cut the read short: every entry closer than the
+    last one read was read. A listing the bounds cannot place inside or outside
+    gets its geodesic (low == high).
+    """
+    points: dict[int, list] = defaultdict(list)
+    best_chord2: dict[int, float] = {}
+    rows = _sql(
+        select(SearchEntry.listing_id, SearchEntry.location_id, SearchEntry.latitude, SearchEntry.longitude,
+               _CHORD2.label("chord2")).where(*circle.conditions, *where).order_by("chord2").limit(limit),
+        circle.params).all()
+    radius = circle.radius
+    if len(rows) == limit:
+        radius = min(radius, math.sqrt(max(0.0, rows[-1].chord2)) - 2 * CHORD_SLACK_MILES)
+    for listing_id, location_id, lat, lon, chord2 in rows:
+        points[listing_id].append((location_id, lat, lon))
+        if chord2 < best_chord2.get(listing_id, math.inf):
+            best_chord2[listing_id] = chord2
+    found = {}
+    for listing_id, chord2 in best_chord2.items():
+        low, high = chord_bounds(math.sqrt(max(0.0, chord2)))
+        if high > radius or listing_id in nearest.known:
+            low = high = nearest(listing_id, points[listing_id], radius)[0]
+        if low <= radius:
+            found[listing_id] = (low, high, points[listing_id])
+    return radius, found
+
+
+def _rank(found: dict[int, tuple[float, float, list]], radius: float, start: int, stop: int,
+          nearest: _Nearest) -> list[Row]:
+    """Rows start..stop of `found` in (geodesic miles, id) order, computing as few geodesics as the bounds allow.
+
+    A listing surely precedes the page when fewer than `start` listings could
+    come before or tie with it; it surely follows when `stop` listings surely
+    come before it. Only the rest are measured and sorted: the page is among them.
+    """
+    lows = sorted(low for low, _, _ in found.values())
+    highs = sorted(high for _, high, _ in found.values())
+    before, undecided = 0, []
+    for listing_id, (low, high, _) in found.items():
+        if bisect_right(lows, high) <= start:
+            before += 1
+        elif bisect_left(highs, low) < stop:
+            undecided.append(listing_id)
+    measured = [(*nearest(lid, found[lid][2], radius), lid) for lid in undecided]
+    measured.sort(key=lambda row: (row[0], row[2]))  # (miles, listing id), as a full scan orders them
+    return [(lid, miles, location_id) for miles, location_id, lid in measured[start - before:stop - before]]
+
+
+def _page_near(center: Centroid, circle: _Circle, where: list, start: int, stop: int, total: int,
+               nearest: _Nearest) -> list[Row]:
+    """Rows start..stop of the listings within the circle, nearest first.
+
+    The page lies within the smallest radius that holds `stop` listings, so
+    ranking reads only about `stop` entries: from a circle guessed from the
+    count (as if listings were spread evenly), widened while it holds too few,
+    and cut at the nearest entries where a city centre holds too many.
+    """
+    if start >= total:
+        return []
+    limit = stop + stop // 4 + 16  # entries, not listings: a few listings have several places
+    inner = circle
+    if total > 2 * stop:
+        inner = _Circle(center, circle.radius * math.sqrt(2 * stop / total))
+    while True:
+        radius, found = _within(inner, where, nearest, limit)
+        if len(found) >= stop or (inner is circle and radius == circle.radius):
+            return _rank(found, radius, start, stop, nearest)
+        if radius < inner.radius:
+            limit *= 2  # listings with several places used up the read
+        else:
+            inner = circle if inner.radius * 2 >= circle.radius else _Circle(center, inner.radius * 2)
+
+
+# -- remote-only listings ------------------------------------------------------------------
+
+def _remote_areas(center: Centroid) -> tuple[str, ...]:
+    return (center.state, NATIONWIDE)
+
+
+def _count_remote(center: Centroid, where: list) -> int:
+    # Entries are one per listing and matching area (a nationwide listing has only its "US" entry).
+    return _sql(select(func.count()).select_from(SearchEntry)
+                .where(SearchEntry.area.in_(_remote_areas(center)), *where)).scalar()
+
+
+def _page_remote(center: Centroid, where: list, offset: int, limit: int) -> list[int]:
+    """Remote-only listings for the ZIP's state or the country, by name then id.
+
+    Each area is read in index order and the database merges the two short lists,
+    in its own collation, as ORDER BY lower(name) would.
+    """
+    if limit <= 0:
+        return []
+    per_area = [select(SearchEntry.listing_id, SearchEntry.sort_name)
+                .where(SearchEntry.area == area, *where)
+                .order_by(SearchEntry.sort_name, SearchEntry.listing_id).limit(offset + limit).subquery()
+                for area in _remote_areas(center)]
+    merged = union_all(*(select(sub.c.listing_id, sub.c.sort_name) for sub in per_area)).subquery()
+    return list(_sql(select(merged.c.listing_id).order_by(merged.c.sort_name, merged.c.listing_id)
+                     .offset(offset).limit(limit)).scalars())
+
+
+# -- without a place ---------------------------------------------------------------------------
 
 def _paged_ids(where: list, offset: int, limit: int) -> list[int]:
     if limit <= 0:
@@ -247,6 +471,8 @@ def _paged_ids(where: list, offset: int, limit: int) -> list[int]:
 def _count(where: list) -> int:
     return db.session.scalar(select(func.count()).select_from(Listing).where(*where))
 
+
+# -- loading what a page shows -------------------------------------------------------------------
 
 def _with_details(stmt):
     """Eager-load everything a result or a listing page shows, in a few queries."""
@@ -260,9 +486,15 @@ def _with_details(stmt):
 
 
 def load_listings(ids: list[int]) -> dict[int, Listing]:
+    """The listings of a results page, with what a result shows (no phones or schedules)."""
     if not ids:
         return {}
-    return {listing.id: listing for listing in db.session.scalars(_with_details(select(Listing).where(Listing.id.in_(ids))))}
+    stmt = select(Listing).where(Listing.id.in_(ids)).options(
+        selectinload(Listing.codes),
+        joinedload(Listing.organization),
+        selectinload(Listing.service_at_locations).joinedload(ServiceAtLocation.location),
+    )
+    return {listing.id: listing for listing in db.session.scalars(stmt).unique()}
 
 
 def get_published_listing(listing_id: int) -> Listing | None:
@@ -273,22 +505,24 @@ def get_published_listing(listing_id: int) -> Listing | None:
 
 
 def run_search(query: SearchQuery) -> SearchPage:
-    clauses = filter_clauses(query)
     start = (query.page - 1) * query.per_page
     stop = start + query.per_page
     center = lookup_zip(query.zip) if query.zip else None
 
     if center is None:
+        clauses = filter_clauses(query)
         total = _count(clauses)
         page_rows = [(lid, None, None) for lid in _paged_ids(clauses, start, query.per_page)]
     else:
-        near = _nearby(center, query.radius, clauses)
-        remote_where = [*clauses, _remote_condition(center)]
-        total = len(near) + _count(remote_where)
-        page_rows = near[start:stop]
-        remote_offset = max(0, start - len(near))
+        where = entry_filter_clauses(query)
+        circle = _Circle(center, query.radius)
+        nearest = _Nearest(center)
+        near_total = _count_near(circle, where, nearest)
+        total = near_total + _count_remote(center, where)
+        page_rows = _page_near(center, circle, where, start, stop, near_total, nearest)
+        remote_offset = max(0, start - near_total)
         page_rows += [(lid, None, None) for lid in
-                      _paged_ids(remote_where, remote_offset, query.per_page - len(page_rows))]
+                      _page_remote(center, where, remote_offset, query.per_page - len(page_rows))]
 
     listings = load_listings([lid for lid, _, _ in page_rows])
     hits = []

@@ -17,4 +17,8 @@ def add_security_headers(response):
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+    if response.mimetype == "text/html":
+        # Pages are in the reader's language (cookie, then Accept-Language): caches must key on both.
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
     return response

@@ -7,7 +7,7 @@ HSDS ids of seeded records stay the same from one machine to the next.
 from __future__ import annotations
 
 import uuid
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Callable, Iterable
 
 from sqlalchemy import delete, select
@@ -22,8 +22,8 @@ from .vocabulary import ALL_FIELDS, label
 SEED_NAMESPACE = uuid.UUID("0b7d6c1e-6a43-4c55-9d0a-2f1c4f0e5a11")
 TAXONOMY_NAME = "Support Directory vocabulary"
 LISTING_FIELDS = (
-    "name", "description", "url", "email", "kind", "session_format", "moderation", "online_mode", "membership",
-    "cost", "cost_details", "how_to_join", "accessibility", "moderator_credentials", "privacy_policy_url",
+    "name", "description", "description_es", "url", "email", "kind", "session_format", "moderation", "online_mode",
+    "membership", "cost", "cost_details", "how_to_join", "accessibility", "moderator_credentials", "privacy_policy_url",
     "records_sessions", "anonymity_allowed", "medical_advice_policy", "license_type", "license_number",
     "license_state", "accepting_clients", "is_demo",
 )
@@ -85,7 +85,7 @@ def _clear_children(listing: Listing) -> None:
     db.session.expire(listing)
 
 
-def _upsert_listing(record: dict, org: Organization, geocode) -> Listing:
+def _upsert_listing(record: dict, org: Organization, geocode, age_shift: timedelta = timedelta(0)) -> Listing:
     key = record["key"]
     hsds_id = seed_id("listing", key)
     listing = db.session.scalar(select(Listing).where(Listing.hsds_id == hsds_id))
@@ -100,7 +100,8 @@ def _upsert_listing(record: dict, org: Organization, geocode) -> Listing:
     listing.organization = org
     listing.status = "approved"
     listing.service_status = "active"
-    listing.last_verified = date.fromisoformat(record["last_verified"]) if record.get("last_verified") else None
+    listing.last_verified = (date.fromisoformat(record["last_verified"]) + age_shift
+                             if record.get("last_verified") else None)
     listing.codes = [ListingCode(field=field, code=code)
                      for key_name, field in CODE_FIELDS.items()
                      for code in dict.fromkeys(record.get(key_name) or [])]
@@ -128,10 +129,13 @@ def _upsert_listing(record: dict, org: Organization, geocode) -> Listing:
 def seed_listings(filename: str, geocode=None, progress: Callable[[Iterable], Iterable] = lambda it: it) -> int:
     """Load one seeds/*.json file of organizations and listings. Returns the listing count."""
     data = load_seed_json(filename)
+    # Dates in a file with a reference date move with the calendar, so a listing seeded today
+    # is as fresh (or as stale) as when the file was made: see freshness.py.
+    age_shift = date.today() - date.fromisoformat(data["reference_date"]) if "reference_date" in data else timedelta(0)
     orgs = {record["key"]: _upsert_organization(record) for record in data["organizations"]}
     db.session.flush()
     count = 0
     for record in progress(data["listings"]):
-        _upsert_listing(record, orgs[record["organization"]], geocode)
+        _upsert_listing(record, orgs[record["organization"]], geocode, age_shift)
         count += 1
     return count

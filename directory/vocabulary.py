@@ -67,6 +67,19 @@ LICENSE_TYPE = {
     "psychiatric_nurse_practitioner": _l("Psychiatric nurse practitioner"),
 }
 LISTING_STATUS = ("draft", "pending", "approved", "rejected", "archived")
+LISTING_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "pending": _l("Waiting for review"),
+    "approved": _l("Published"),
+    "rejected": _l("Changes needed"),
+    "archived": _l("Archived"),
+}
+ROLE_LABELS = {
+    "coordinator": _l("Program coordinator"),
+    "caseworker": _l("Caseworker"),
+    "moderator": _l("Moderator"),
+    "admin": _l("Administrator"),
+}
 SERVICE_STATUS = ("active", "inactive", "defunct", "temporarily closed")
 
 # Languages we offer in the filter: ISO 639-1 codes spoken by many people

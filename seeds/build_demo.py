@@ -23,12 +23,14 @@ import zipcodes
 
 SEED = 20261121
 REFERENCE_DATE = date(2026, 11, 21)  # freshness mix is relative to this day, not the clock
+SHOWCASE_MAX_AGE_DAYS = 300
 OUTPUT = Path(__file__).with_name("demo_listings.json")
 DEMO = " (demo)"
 INTRO = "Demonstration listing with fictional details. "
+INTRO_ES = "Ficha de demostración con datos ficticios. "
 
 FIELD_ORDER = [
-    "key", "organization", "name", "description", "url", "email", "kind", "session_format",
+    "key", "organization", "name", "description", "description_es", "url", "email", "kind", "session_format",
     "delivery", "moderation", "online_mode", "membership", "audience", "journey_stage",
     "cancer_type", "cost", "cost_details", "languages", "how_to_join", "accessibility",
     "moderator_credentials", "privacy_policy_url", "records_sessions", "anonymity_allowed",
@@ -36,6 +38,7 @@ FIELD_ORDER = [
     "license_type", "license_number", "license_state", "accepting_clients",
     "last_verified", "is_demo",
 ]
+OPTIONAL_FIELDS = ("description_es",)  # written only when a listing has one
 
 
 @dataclass
@@ -201,10 +204,26 @@ GROUP_THEMES = [
           "A hands-on workshop using drawing, collage and writing as a way to process the cancer experience; no art skills needed.",
           ["patients", "survivors", "caregivers"], ["in_treatment", "survivorship"], ["any"], ["wellness", "families"]),
     Theme("spanish", "Grupo de Apoyo en Español",
-          "A Spanish-language group for patients and families facing cancer. Un grupo en español para compartir dudas y experiencias.",
+          "A Spanish-language group for patients and families facing cancer, to share questions and experiences in their own language.",
           ["patients", "caregivers", "family"], ["newly_diagnosed", "in_treatment", "survivorship"], ["any"], ["wellness", "hospital"]),
 ]
 THEMES_BY_CODE = {t.code: t for t in GROUP_THEMES}
+
+# A description in Spanish for a few themes, written when the program is offered in Spanish.
+# A program held only in Spanish describes itself only in Spanish.
+THEME_BLURB_ES = {
+    "spanish": "Un grupo en español para pacientes y familias que enfrentan el cáncer, donde puede compartir dudas y experiencias en su propio idioma.",
+    "newly-diagnosed": "Un grupo para personas en los primeros meses después del diagnóstico, con tiempo para hablar de decisiones, preocupaciones y preguntas prácticas.",
+    "caregivers": "Un grupo para esposos, parejas, hijos adultos y amigos que cuidan a una persona con cáncer.",
+    "breast": "Un grupo para personas con cáncer de seno, donde se habla con franqueza de cómo son el tratamiento y la recuperación.",
+    "survivorship": "Un grupo para personas que terminaron el tratamiento activo y se están adaptando a las citas de control, al cansancio y al miedo a que el cáncer regrese.",
+}
+LEAD_ES = {
+    "licensed_professional": ("Lo ofrece un profesional con licencia.", "Lo dirige un profesional con licencia."),
+    "trained_peer": ("Lo ofrecen voluntarios capacitados que también han pasado por el cáncer.",
+                     "Lo dirigen voluntarios capacitados que también han pasado por el cáncer."),
+    "unmoderated": ("Lo organizan los propios miembros; no participa ningún facilitador ni moderador.",) * 2,
+}
 
 ONE_ON_ONE_THEMES = [
     Theme("peer-mentor", "Peer Mentor Match",
@@ -483,6 +502,12 @@ class Builder:
         elif in_person and "phone" in delivery:
             mode_note = " A call-in line is open for those who cannot attend."
         description = INTRO + theme.blurb + " " + lead + mode_note + note
+        description_es = None
+        if theme.code in THEME_BLURB_ES and "es" in languages and not note:
+            description_es = (INTRO_ES + THEME_BLURB_ES[theme.code] + " " + LEAD_ES[moderation][0 if one_on_one else 1]
+                              + self.mode_note_es(session_format, delivery))
+            if languages == ["es"]:
+                description = ""
 
         scheduled = session_format == "group" and online_mode != "forum"
         schedules = self.schedule(metro, in_person and "online" in delivery) if scheduled else []
@@ -524,7 +549,7 @@ class Builder:
         return self.add_listing({
             "key": key, "organization": org["key"],
             "name": f"{title or theme.title} — {org['short']}{DEMO}",
-            "description": description,
+            "description": description, "description_es": description_es,
             "url": f"https://example.org/demo/{key}" if rng.random() < 0.9 else None,
             "email": f"{org['key'].removeprefix('demo-')}@example.org" if rng.random() < 0.6 else None,
             "kind": "support_program", "session_format": session_format, "delivery": delivery,
@@ -545,6 +570,20 @@ class Builder:
             "accepting_clients": None,
             "last_verified": self.last_verified(), "is_demo": True,
         })
+
+    @staticmethod
+    def mode_note_es(session_format: str, delivery: list[str]) -> str:
+        remote = [d for d in delivery if d != "in_person"]
+        if "in_person" not in delivery:
+            return ""
+        if session_format == "one_on_one" and remote:
+            return " Las sesiones pueden ser en persona" + "".join(
+                " o " + {"online": "en línea", "phone": "por teléfono"}[d] for d in remote) + "."
+        if "online" in delivery:
+            return " Se reúne en persona, con un enlace de video para quienes no pueden ir."
+        if "phone" in delivery:
+            return " Hay una línea telefónica abierta para quienes no pueden ir."
+        return ""
 
     @staticmethod
     def how_to_join(membership: str, delivery: list[str], online_mode: str | None, session_format: str) -> str:
@@ -666,7 +705,8 @@ class Builder:
         })
 
     def add_listing(self, listing: dict) -> dict:
-        self.listings.append({name: listing[name] for name in FIELD_ORDER})
+        self.listings.append({name: listing[name] for name in FIELD_ORDER
+                              if name not in OPTIONAL_FIELDS or listing.get(name)})
         return listing
 
     # ----- per metro -----------------------------------------------------------------------
@@ -784,9 +824,21 @@ class Builder:
     def build(self) -> dict:
         for metro in METROS:
             self.build_metro(metro)
+        for listing in self.listings:
+            keep_showcase_in_search(listing)
         organizations = [{k: org[k] for k in ("key", "name", "website", "description", "is_demo")}
                          for org in self.organizations]
-        return {"organizations": organizations, "listings": self.listings}
+        # Seeding shifts every date by (seed day - reference_date), so the freshness mix stays as built.
+        return {"reference_date": REFERENCE_DATE.isoformat(), "organizations": organizations,
+                "listings": self.listings}
+
+
+def keep_showcase_in_search(listing: dict) -> None:
+    """A listing that also describes itself in Spanish shows off the Spanish pages: stale at worst,
+    never so old (over a year unconfirmed) that search leaves it out."""
+    if listing.get("description_es") and listing["last_verified"] and \
+            date.fromisoformat(listing["last_verified"]) < REFERENCE_DATE - timedelta(days=SHOWCASE_MAX_AGE_DAYS):
+        listing["last_verified"] = (REFERENCE_DATE - timedelta(days=SHOWCASE_MAX_AGE_DAYS)).isoformat()
 
 
 def main() -> None:

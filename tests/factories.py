@@ -62,3 +62,22 @@ def listing(*, at: tuple[float, float] | None = None, zip: str | None = None, lo
     else:
         db.session.flush()
     return item
+
+
+DEFAULT_PASSWORD = "correct horse battery staple 42"
+
+
+def user(role: str = "coordinator", *, email: str | None = None, password: str = DEFAULT_PASSWORD,
+         organization=None, approved: bool = True, deactivated: bool = False):
+    """An account with a real scrypt hash. Coordinators get an organization unless given one."""
+    from directory.accounts.passwords import hash_password
+    from directory.models import User
+
+    n = next(_counter)
+    if organization is None and role == "coordinator":
+        organization = globals()["organization"]()
+    account = User(email=email or f"{role}{n}@example.org", password_hash=hash_password(password), role=role,
+                   organization=organization, is_approved=approved, is_deactivated=deactivated)
+    db.session.add(account)
+    db.session.commit()
+    return account

@@ -60,6 +60,7 @@ def listing_detail(listing: Listing) -> dict:
     data = listing_summary(listing, location=listing.locations[0] if listing.locations else None)
     data.update({
         "description": listing.description,
+        "description_es": listing.description_es,
         "website": listing.url,
         "email": listing.email,
         "how_to_join": listing.how_to_join,

@@ -6,14 +6,22 @@ service       -> Listing (one directory listing: a support program or a counselo
 location      -> Location, linked through ServiceAtLocation
 phone, schedule, service_area/attribute -> Phone, Schedule, ListingCode
 taxonomy(_term) -> Taxonomy, TaxonomyTerm (our vocabulary, published as a taxonomy)
+(not HSDS)    -> SearchEntry, a denormalised copy that radius search reads
+(not HSDS)    -> ListingRevision (a proposed version under review), ListingReport (a problem the public reported)
 """
+from .account import ROLES, User
+from .audit import AuditEvent
 from .base import new_uuid, utcnow
 from .listing import Listing, ListingCode, Phone, Schedule
 from .location import Location, ServiceAtLocation
 from .organization import Organization
+from .report import REPORT_PROBLEMS, ListingReport
+from .review import ListingRevision
+from .search_entry import SearchEntry
 from .taxonomy import Taxonomy, TaxonomyTerm
 
 __all__ = [
-    "Listing", "ListingCode", "Location", "Organization", "Phone", "Schedule",
-    "ServiceAtLocation", "Taxonomy", "TaxonomyTerm", "new_uuid", "utcnow",
+    "AuditEvent", "ROLES", "User", "Listing", "ListingCode", "Location", "Organization", "Phone", "Schedule",
+    "SearchEntry", "ServiceAtLocation", "Taxonomy", "TaxonomyTerm", "new_uuid", "utcnow",
+    "ListingReport", "ListingRevision", "REPORT_PROBLEMS",
 ]

@@ -26,6 +26,9 @@ class Listing(db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # The description in Spanish, when the program wrote one. HSDS 3.0 has one description per
+    # service; an exporter publishes this one in a Spanish copy of the data set.
+    description_es: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(500))
     email: Mapped[str | None] = mapped_column(String(254))
 

@@ -1,11 +1,13 @@
 """Public pages: home, search, listing, counselors, guidance. No account needed."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from .. import guidance
-from ..content import counselor_types
+from ..content import counselor_types, current_language
+from ..i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE, listing_description
+from ..redirects import safe_next
 from ..search import SEARCH_PARAMS, SearchError, get_published_listing, parse_search_args, run_search
 
 bp = Blueprint("public", __name__)
@@ -40,6 +42,7 @@ def listing(listing_id: int):
     if found is None:
         abort(404)
     return render_template("public/listing.html", listing=found, notes=guidance.notes_for(found),
+                           description=listing_description(found, current_language()),
                            checklist=guidance.checklist() if found.is_online else [])
 
 
@@ -58,3 +61,14 @@ def counselors():
 @bp.get("/guidance/online-groups")
 def online_groups():
     return render_template("public/guidance.html", checklist=guidance.checklist(), page_text=guidance.page_text)
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    """Remember the reader's language in a cookie and go back to the page they were on (404 for others)."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    response = redirect(safe_next(request.args.get("next"), url_for("public.index")))
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=LANGUAGE_COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Served throughput: gunicorn (2 workers) on a free 127.0.0.1 port, wrk for DURATION seconds against
+# /api/v1/search (rotating over the benchmark's mix of ZIPs, radii, filters and pages) and against
+# /healthz (the floor of the stack). Loopback only, bounded in time; gunicorn is stopped on exit.
+#
+#   bash bench/serve.sh                      # SQLite, 100,000 listings (built first if missing)
+#   LISTINGS=1000000 bash bench/serve.sh
+#   DATABASE_URL=postgresql://postgres@127.0.0.1/bench LISTINGS=100000 bash bench/serve.sh  # already built
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LISTINGS=${LISTINGS:-100000}
+DURATION=${DURATION:-20}
+CONNECTIONS=${CONNECTIONS:-4}
+PY=.venv/bin/python
+mkdir -p bench/out
+
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's wrk" >&2
+    (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; })
+  else
+    echo "bench/serve.sh needs wrk (Debian package 'wrk')" >&2; exit 1
+  fi
+fi
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  DB_FILE="bench/out/bench-$LISTINGS.sqlite"
+  if [ ! -f "$DB_FILE" ]; then
+    $PY bench/search.py --listings "$LISTINGS" --build-only
+  fi
+  DATABASE_URL="sqlite:///$PWD/$DB_FILE"
+fi
+export DATABASE_URL
+export SECRET_KEY=${SECRET_KEY:-serve-benchmark-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+
+PATHS=bench/out/wrk-paths.txt
+$PY bench/search.py --listings "$LISTINGS" --write-paths "$PATHS"
+PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+.venv/bin/gunicorn --workers 2 --bind "127.0.0.1:$PORT" --access-logfile /dev/null --error-logfile bench/out/gunicorn.log app:app &
+GUNICORN=$!
+trap 'kill "$GUNICORN" 2>/dev/null || true; wait "$GUNICORN" 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do
+  curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null
+
+# Warm both workers (imports, templates, ZIP table, the database's pages).
+head -n 200 "$PATHS" | while read -r path; do curl -fsS -o /dev/null "http://127.0.0.1:$PORT$path"; done
+
+run() {  # $1 label, $2 path or paths file
+  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s bench/wrk_search.lua \
+    "http://127.0.0.1:$PORT" -- "$2" | grep '^RESULT' | sed "s/^RESULT/$1/"
+}
+FLOOR=$(run healthz /healthz)
+SEARCH=$(run search "$PATHS")
+echo "$FLOOR"
+echo "$SEARCH"
+rss=""
+for pid in "$GUNICORN" $(pgrep -P "$GUNICORN" || true); do
+  rss="$rss $pid:$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")MB"
+done
+echo "peak RSS per process (master, workers):$rss"
+$PY - "$FLOOR" "$SEARCH" <<'PYEOF'
+import sys
+def fields(line):
+    return dict(item.split("=") for item in line.split()[1:])
+floor, search = fields(sys.argv[1]), fields(sys.argv[2])
+print(f"search/floor throughput: {float(search['rps']) / float(floor['rps']):.0%}"
+      f"  (search {float(search['rps']):.0f} req/s, p99 {search['p99_ms']} ms, errors {search['errors']};"
+      f" floor {float(floor['rps']):.0f} req/s, p99 {floor['p99_ms']} ms, errors {floor['errors']})")
+PYEOF

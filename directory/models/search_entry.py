@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+class SearchEntry(db.Model):
+    """Where a published listing can be found: a denormalised copy for fast search.
+
+    Not part of HSDS and never edited by hand: directory/search_index.py
+    rewrites a listing's entries whenever the listing, its codes or its
+    locations change. One row per (listing, location) with the location's
+    band, longitude, latitude and Earth-centred x, y, z (geo.earth_xyz); or,
+    for a remote-only listing, one row per service area (`area`: a state or
+    "US"). `filter_bits_1/2` pack every filterable code, so a radius search
+    filters and measures inside one covering index, without joins.
+    """
+
+    __tablename__ = "search_entry"
+    __table_args__ = (
+        Index("ix_search_entry_place", "band", "longitude", "latitude", "x", "y", "z",
+              "filter_bits_1", "filter_bits_2", "listing_id", "fresh_until", "listing_places"),
+        Index("ix_search_entry_area", "area", "sort_name", "listing_id", "filter_bits_1", "filter_bits_2",
+              "fresh_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="CASCADE"), index=True)
+    area: Mapped[str | None] = mapped_column(String(2))
+    sort_name: Mapped[str] = mapped_column(Text)  # the database's lower(listing.name), for remote ordering
+    band: Mapped[int | None]
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    x: Mapped[float | None] = mapped_column(Float)
+    y: Mapped[float | None] = mapped_column(Float)
+    z: Mapped[float | None] = mapped_column(Float)
+    filter_bits_1: Mapped[int] = mapped_column(BigInteger, default=0)
+    filter_bits_2: Mapped[int] = mapped_column(BigInteger, default=0)
+    # How many locations the listing has (0 for remote entries): counting the listings in a circle
+    # needs DISTINCT only among the few with several, which keeps the count a cheap pass.
+    listing_places: Mapped[int] = mapped_column(default=0)
+    # The last day the listing stays in search unconfirmed (freshness.py): the clock cannot rewrite
+    # entries, so each carries its own expiry and search compares it with today.
+    fresh_until: Mapped[date | None] = mapped_column(Date)

@@ -1,0 +1,182 @@
+"""The search index: SearchEntry rows, kept in step with the listings they copy.
+
+search.py reads this table for every search with a ZIP; this module writes it.
+A published listing gets one entry per location (with the point's band and
+Earth-centred coordinates, see geo.py) or, if it has no location, one entry
+per service area. Every filterable code becomes a bit in `filter_bits_1/2`, so
+a filter is `bits & mask != 0` on a column of the covering index instead of
+an EXISTS subquery per candidate row.
+
+Entries follow the ORM: after each flush, the entries of every listing whose
+row, codes or locations were touched are rewritten from the database, in the
+same transaction. Writes that bypass the ORM (bulk Core inserts, raw SQL)
+must call `refresh(connection, listing_ids)` or `rebuild(connection)`.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import chain
+from typing import Iterable, Iterator
+
+from sqlalchemy import and_, bindparam, delete, event, func, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from .freshness import fresh_until
+from .geo import earth_xyz, latitude_band
+from .models import Listing, ListingCode, Location, SearchEntry, ServiceAtLocation
+from .vocabulary import MULTI_FIELDS, NATIONWIDE, SINGLE_FIELDS
+
+# -- filter bits ----------------------------------------------------------------
+# Each (field, code) that search can filter on owns one bit of one of the two
+# 62-bit words, in vocabulary order. Stored entries depend on this layout:
+# changing a vocabulary (even appending a code) changes it, so such a change
+# needs a migration that calls rebuild(). tests/test_search_index.py pins it.
+
+ACCEPTING_CLIENTS = {"true": True, "false": False}
+_BIT_FIELDS = {**{name: tuple(codes) for name, codes in SINGLE_FIELDS.items()},
+               "accepting_clients": tuple(ACCEPTING_CLIENTS),
+               **{name: tuple(codes) for name, codes in MULTI_FIELDS.items()}}
+WORD_BITS = 62
+
+
+def _layout() -> dict[str, tuple[int, dict[str, int]]]:
+    """field -> (word 1 or 2, {code: bit value})."""
+    layout, word, used = {}, 1, 0
+    for name, codes in _BIT_FIELDS.items():
+        if used + len(codes) > WORD_BITS:
+            word, used = word + 1, 0
+        layout[name] = (word, {code: 1 << (used + i) for i, code in enumerate(codes)})
+        used += len(codes)
+    assert word <= 2, "the filter codes no longer fit in two words"
+    return layout
+
+
+BIT_LAYOUT = _layout()
+_WORD_COLUMNS = {1: SearchEntry.filter_bits_1, 2: SearchEntry.filter_bits_2}
+
+
+def has_any(field: str, codes: Iterable[str]):
+    """SQL: the entry's listing has at least one of these codes in this field."""
+    word, bits = BIT_LAYOUT[field]
+    mask = 0
+    for code in codes:
+        mask |= bits[code]
+    return _WORD_COLUMNS[word].op("&")(mask) != 0
+
+
+def filter_bits(values: dict[str, Iterable[str]]) -> tuple[int, int]:
+    """The two words for a listing whose fields hold these codes (unknown codes get no bit)."""
+    words = {1: 0, 2: 0}
+    for name, codes in values.items():
+        word, bits = BIT_LAYOUT[name]
+        for code in codes:
+            words[word] |= bits.get(code, 0)
+    return words[1], words[2]
+
+
+# -- building entries -------------------------------------------------------------
+
+_LISTING_COLUMNS = (Listing.id, Listing.name, Listing.accepting_clients, Listing.last_verified, Listing.created_at,
+                    *(getattr(Listing, name) for name in SINGLE_FIELDS))
+_PUBLISHED = and_(Listing.status == "approved", Listing.service_status == "active")
+_CODE_FIELDS = (*MULTI_FIELDS, "service_area")
+_INSERT = insert(SearchEntry).values(sort_name=func.lower(bindparam("name")))  # the database's lower(), as ORDER BY had
+
+
+def _entries(listing_ids: list[int] | None, connection: Connection, after_id: int = 0, limit: int | None = None):
+    """Entry rows (dicts for _INSERT) for these published listings, or for a page of all of them by id."""
+    stmt = select(*_LISTING_COLUMNS).where(_PUBLISHED).order_by(Listing.id)
+    if listing_ids is not None:
+        stmt = stmt.where(Listing.id.in_(listing_ids))
+    else:
+        stmt = stmt.where(Listing.id > after_id).limit(limit)
+    listings = connection.execute(stmt).all()
+    if not listings:
+        return [], None
+    ids = [row.id for row in listings]
+    codes: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for listing_id, field, code in connection.execute(
+            select(ListingCode.listing_id, ListingCode.field, ListingCode.code)
+            .where(ListingCode.listing_id.in_(ids), ListingCode.field.in_(_CODE_FIELDS))):
+        codes[listing_id][field].append(code)
+    points: dict[int, list] = defaultdict(list)
+    for listing_id, location_id, lat, lon in connection.execute(
+            select(ServiceAtLocation.listing_id, Location.id, Location.latitude, Location.longitude)
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .where(ServiceAtLocation.listing_id.in_(ids))):
+        points[listing_id].append((location_id, lat, lon))
+
+    rows = []
+    for listing in listings:
+        own = codes[listing.id]
+        values = {name: [getattr(listing, name)] for name in SINGLE_FIELDS if getattr(listing, name) is not None}
+        if listing.accepting_clients is not None:
+            values["accepting_clients"] = ["true" if listing.accepting_clients else "false"]
+        values.update({name: own[name] for name in MULTI_FIELDS})
+        bits_1, bits_2 = filter_bits(values)
+        common = {"listing_id": listing.id, "name": listing.name, "filter_bits_1": bits_1, "filter_bits_2": bits_2,
+                  "fresh_until": fresh_until(listing.last_verified, listing.created_at)}
+        if points[listing.id]:
+            for location_id, lat, lon in points[listing.id]:
+                x, y, z = earth_xyz(lat, lon)
+                rows.append({**common, "location_id": location_id, "area": None, "band": latitude_band(lat),
+                             "latitude": lat, "longitude": lon, "x": x, "y": y, "z": z,
+                             "listing_places": len(points[listing.id])})
+        else:
+            # A nationwide listing covers every state: one entry, so no listing is found twice.
+            areas = [NATIONWIDE] if NATIONWIDE in own["service_area"] else own["service_area"]
+            for area in areas:
+                rows.append({**common, "location_id": None, "area": area, "band": None, "latitude": None,
+                             "longitude": None, "x": None, "y": None, "z": None, "listing_places": 0})
+    return rows, ids[-1]
+
+
+def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def refresh(connection: Connection, listing_ids: Iterable[int]) -> None:
+    """Rewrite the entries of these listings from the database as it is now."""
+    for ids in _chunks(sorted(set(listing_ids))):
+        connection.execute(delete(SearchEntry).where(SearchEntry.listing_id.in_(ids)))
+        rows, _ = _entries(ids, connection)
+        if rows:
+            connection.execute(_INSERT, rows)
+
+
+def rebuild(connection: Connection, batch: int = 5000, progress=None) -> int:
+    """Rewrite every entry (after bulk loads, and in the migration that made the table)."""
+    connection.execute(delete(SearchEntry))
+    after_id, done = 0, 0
+    while True:
+        rows, after_id = _entries(None, connection, after_id, batch)
+        if after_id is None:
+            return done
+        if rows:
+            connection.execute(_INSERT, rows)
+        done += len(rows)
+        if progress:
+            progress(after_id)
+
+
+# -- keeping entries current ------------------------------------------------------
+
+@event.listens_for(Session, "after_flush")
+def _refresh_touched_listings(session: Session, _flush_context) -> None:
+    listing_ids, location_ids = set(), set()
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Listing):
+            listing_ids.add(obj.id)
+        elif isinstance(obj, (ListingCode, ServiceAtLocation)):
+            listing_ids.add(obj.listing_id)
+        elif isinstance(obj, Location):
+            location_ids.add(obj.id)
+    connection = session.connection()
+    if location_ids - {None}:
+        listing_ids.update(connection.scalars(select(ServiceAtLocation.listing_id)
+                                              .where(ServiceAtLocation.location_id.in_(location_ids - {None}))))
+    listing_ids.discard(None)
+    if listing_ids:
+        refresh(connection, listing_ids)

@@ -1,0 +1,218 @@
+"""The fast search path (SearchEntry, chord bounds, ranking) returns exactly what a full scan returns.
+
+The reference here is the plain definition: every published listing that
+passes the filters (as SQL on Listing and ListingCode says), the geopy
+geodesic to each of its locations, nearest first by (miles, id); then the
+remote-only listings for the state or the country by lower(name), id.
+"""
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from geopy.distance import geodesic
+from sqlalchemy import exists, func, select
+from werkzeug.datastructures import MultiDict
+
+from directory import search_index
+from directory.extensions import db
+from directory.geo import lookup_zip
+from directory.models import Listing, ListingCode, Location, SearchEntry, ServiceAtLocation
+from directory.search import filter_clauses, parse_search_args, run_search
+from directory.vocabulary import ALL_FIELDS, NATIONWIDE
+
+
+def reference_search(params: list[tuple[str, str]]) -> tuple[int, list[tuple[int, float | None]]]:
+    """(total, [(listing id, miles)] of the page) by scanning every listing: slow and obviously right."""
+    query = parse_search_args(MultiDict(params))
+    center = lookup_zip(query.zip)
+    clauses = filter_clauses(query)
+    best: dict[int, float] = {}
+    for listing_id, lat, lon in db.session.execute(
+            select(ServiceAtLocation.listing_id, Location.latitude, Location.longitude)
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .join(Listing, Listing.id == ServiceAtLocation.listing_id).where(*clauses)):
+        miles = geodesic((center.lat, center.lon), (lat, lon)).miles
+        if miles <= query.radius and miles < best.get(listing_id, math.inf):
+            best[listing_id] = miles
+    near = sorted(best.items(), key=lambda item: (item[1], item[0]))
+    remote = db.session.scalars(select(Listing.id).where(
+        *clauses, ~exists().where(ServiceAtLocation.listing_id == Listing.id),
+        exists().where(ListingCode.listing_id == Listing.id, ListingCode.field == "service_area",
+                       ListingCode.code.in_((center.state, NATIONWIDE)))
+    ).order_by(func.lower(Listing.name), Listing.id))
+    rows = near + [(listing_id, None) for listing_id in remote]
+    start = (query.page - 1) * query.per_page
+    return len(rows), rows[start:start + query.per_page]
+
+
+def fast_search(params) -> tuple[int, list[tuple[int, float | None]]]:
+    page = run_search(parse_search_args(MultiDict(params)))
+    return page.total, [(hit.listing.id, hit.distance_miles) for hit in page.hits]
+
+
+def _destination(origin, miles, bearing):
+    point = geodesic(miles=miles).destination(origin, bearing)
+    return point.latitude, point.longitude
+
+
+def _random_listing(make, rng: random.Random, origin, spread: float):
+    """A listing near origin (one to three locations), or a remote-only one, with random codes."""
+    codes = {
+        "delivery": rng.sample(["in_person", "online", "phone"], rng.randint(1, 2)),
+        "audience": rng.sample(list(ALL_FIELDS["audience"]), rng.randint(1, 2)),
+        "journey_stage": rng.sample(list(ALL_FIELDS["journey_stage"]), 1),
+        "cancer_type": ["any"] if rng.random() < 0.3 else rng.sample(["breast", "lung", "blood", "skin"], 1),
+        "languages": ["en"] + (["es"] if rng.random() < 0.3 else []),
+    }
+    single = {"kind": rng.choice(["support_program", "counseling"]), "cost": rng.choice(list(ALL_FIELDS["cost"])),
+              "session_format": rng.choice(["group", "one_on_one"]),
+              "moderation": rng.choice([None, "trained_peer", "licensed_professional", "unmoderated"]),
+              "status": rng.choice(["approved"] * 6 + ["pending", "archived"]),
+              "accepting_clients": rng.choice([True, False, None]),
+              "name": rng.choice(["Alder", "birch", "Cedar", "alder", "Élan", "Zed"]) + f" {rng.randint(1, 3)}"}
+    if rng.random() < 0.2:
+        area = rng.choice([["US"], ["IL"], ["IL", "US"], ["NY"], ["IL", "WI"]])
+        return make.listing(service_area=area, commit=False, **codes, **single)
+    points = []
+    for _ in range(rng.choice([1, 1, 1, 2, 3])):
+        if rng.random() < 0.15:  # several listings on one point: ties broken by id
+            points.append(_destination(origin, 5.0, 90.0))
+        else:
+            points.append(_destination(origin, rng.uniform(0, spread), rng.uniform(0, 360)))
+    return make.listing(locations=points, commit=False, **codes, **single)
+
+
+FILTERS = [[], [("cost", "free")], [("delivery", "online"), ("delivery", "phone")], [("cancer_type", "breast")],
+           [("kind", "counseling"), ("accepting_clients", "true")], [("moderation", "trained_peer")],
+           [("language", "es"), ("audience", "caregivers"), ("session_format", "group")], [("q", "alder")],
+           [("accepting_clients", "false")]]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fast_search_equals_a_full_scan(make, seed):
+    rng = random.Random(seed)
+    center = lookup_zip("60614")
+    origin = (center.lat, center.lon)
+    for _ in range(260):
+        _random_listing(make, rng, origin, spread=60)
+    db.session.commit()
+
+    for radius in (5, 25, 50):
+        for filters in FILTERS:
+            for page, per_page in ((1, 20), (2, 7), (3, 20), (40, 3), (1, 100)):
+                params = [("zip", "60614"), ("radius", str(radius)), ("page", str(page)),
+                          ("per_page", str(per_page)), *filters]
+                total, rows = fast_search(params)
+                expected_total, expected_rows = reference_search(params)
+                assert total == expected_total, params
+                assert [lid for lid, _ in rows] == [lid for lid, _ in expected_rows], params
+                assert [m for _, m in rows] == [m for _, m in expected_rows], params  # the very same floats
+
+
+def test_a_dense_city_pages_identically_to_a_full_scan(make):
+    """Many more listings than a page, so ranking works in a smaller circle and widens it."""
+    rng = random.Random(11)
+    center = lookup_zip("10001")
+    origin = (center.lat, center.lon)
+    for _ in range(400):
+        make.listing(at=_destination(origin, 40 * math.sqrt(rng.random()), rng.uniform(0, 360)), commit=False,
+                     cost=rng.choice(["free", "fee"]))
+    for _ in range(40):  # a cluster far from the centre: uneven density
+        make.listing(at=_destination(origin, rng.uniform(30, 31), 10), commit=False)
+    db.session.commit()
+    for params in ([("radius", "50")], [("radius", "50"), ("page", "9")], [("radius", "50"), ("page", "20")],
+                   [("radius", "35"), ("page", "15"), ("per_page", "25")], [("radius", "50"), ("cost", "fee"),
+                                                                            ("page", "5")]):
+        params = [("zip", "10001"), *params]
+        assert fast_search(params) == reference_search(params), params
+
+
+# -- keeping the index in step ----------------------------------------------------------
+
+def entries_of(listing_id: int) -> list[tuple]:
+    return db.session.execute(select(SearchEntry.location_id, SearchEntry.area, SearchEntry.filter_bits_1,
+                                     SearchEntry.filter_bits_2).where(SearchEntry.listing_id == listing_id)
+                              .order_by(SearchEntry.id)).all()
+
+
+def test_entries_follow_every_change_made_through_the_orm(make):
+    item = make.listing(zip="60614", cost="free")
+    assert [e.location_id for e in entries_of(item.id)] == [item.locations[0].id]
+    assert search_hits(zip="60614") == [item.id]
+
+    item.status = "pending"
+    db.session.commit()
+    assert entries_of(item.id) == []
+    assert search_hits(zip="60614") == []
+
+    item.status = "approved"
+    item.cost = "fee"
+    db.session.commit()
+    assert search_hits(zip="60614", cost="fee") == [item.id]
+    assert search_hits(zip="60614", cost="free") == []
+
+    item.set_codes("language", ["en", "vi"])
+    db.session.commit()
+    assert search_hits(zip="60614", language="vi") == [item.id]
+
+    far = lookup_zip("10001")
+    item.service_at_locations[0].location.latitude = far.lat
+    item.service_at_locations[0].location.longitude = far.lon
+    db.session.commit()
+    assert search_hits(zip="60614") == []
+    assert search_hits(zip="10001") == [item.id]
+
+    item.service_at_locations = []
+    item.set_codes("service_area", ["IL", "US"])
+    db.session.commit()
+    assert [(e.location_id, e.area) for e in entries_of(item.id)] == [(None, "US")]  # nationwide: found once
+    assert search_hits(zip="60614") == [item.id]
+
+    db.session.delete(item)
+    db.session.commit()
+    assert entries_of(item.id) == []
+
+
+def test_rebuild_writes_what_the_orm_hook_wrote(make):
+    for k in range(12):
+        make.listing(zip=["60614", "10001", "96813"][k % 3], commit=False, cost=["free", "fee"][k % 2])
+    make.listing(service_area=["IL", "WI"], commit=False)
+    make.listing(status="pending", zip="60614", commit=False)
+    db.session.commit()
+    columns = [c for c in SearchEntry.__table__.columns if c.name != "id"]
+    before = sorted(db.session.execute(select(*columns)).all())
+    assert len(before) == 14  # 12 local, 2 state entries, none for the pending listing
+    search_index.rebuild(db.session.connection())
+    assert sorted(db.session.execute(select(*columns)).all()) == before
+
+
+def search_hits(**params) -> list[int]:
+    return [hit.listing.id for hit in run_search(parse_search_args(MultiDict(params))).hits]
+
+
+def test_filter_bit_layout_is_pinned():
+    """Stored entries depend on it: a change needs a migration that calls search_index.rebuild()."""
+    layout = {name: (word, list(bits)) for name, (word, bits) in search_index.BIT_LAYOUT.items()}
+    first_bits = {name: min(bits.values()).bit_length() - 1 for name, (word, bits) in search_index.BIT_LAYOUT.items()}
+    assert layout == {
+        "kind": (1, ["support_program", "counseling"]),
+        "session_format": (1, ["one_on_one", "group"]),
+        "moderation": (1, ["licensed_professional", "trained_peer", "unmoderated"]),
+        "online_mode": (1, ["video", "chat", "forum"]),
+        "membership": (1, ["open", "registration", "screened"]),
+        "cost": (1, ["free", "sliding_scale", "insurance", "fee"]),
+        "license_type": (1, ["clinical_social_worker", "licensed_counselor", "psychologist", "psychiatrist",
+                             "psychiatric_nurse_practitioner"]),
+        "accepting_clients": (1, ["true", "false"]),
+        "delivery": (1, ["in_person", "online", "phone"]),
+        "audience": (1, ["patients", "survivors", "caregivers", "family", "children_teens", "young_adults",
+                         "bereaved"]),
+        "journey_stage": (1, ["newly_diagnosed", "in_treatment", "advanced_metastatic", "survivorship",
+                              "end_of_life", "bereavement"]),
+        "cancer_type": (1, ["any", "blood", "brain", "breast", "colorectal", "gynecologic", "head_neck", "lung",
+                            "pancreatic", "pediatric", "prostate", "sarcoma", "skin"]),
+        "language": (2, ["en", "es", "zh", "vi", "tl", "ko", "ru", "ar", "ht", "fr", "pl", "pt", "hi", "yi"]),
+    }
+    assert first_bits["kind"] == 0 and first_bits["cancer_type"] == 40 and first_bits["language"] == 0
