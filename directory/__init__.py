@@ -53,9 +53,11 @@ def register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .moderation.views import bp as moderation_bp
     from .public.views import bp as public_bp
+    from .referrals.views import bp as referrals_bp
     from .reports.views import bp as reports_bp
 
-    for blueprint in (public_bp, api_bp, accounts_bp, coordinator_bp, moderation_bp, health_bp, reports_bp):
+    for blueprint in (public_bp, api_bp, accounts_bp, coordinator_bp, moderation_bp, health_bp, reports_bp,
+                      referrals_bp):
         app.register_blueprint(blueprint)
 
 

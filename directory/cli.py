@@ -60,6 +60,18 @@ def create_user_command(email: str, role: str, organization: str | None, passwor
     click.echo(f"Created {role} account {user.id}.")
 
 
+@click.command("purge-referrals")
+@click.option("--older-than-days", "days", required=True, type=click.IntRange(min=1),
+              help="Delete referral packets created more than this many days ago (at least 1).")
+def purge_referrals_command(days: int) -> None:
+    """Delete old referral packets and their items; the audit trail stays. Safe to run from cron."""
+    from .referrals.service import purge
+
+    packets, items = purge(days)
+    click.echo(f"Deleted {packets} referral packets and {items} items older than {days} days.")
+
+
 def register(app) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(purge_referrals_command)

@@ -173,10 +173,10 @@ def _refresh_touched_listings(session: Session, _flush_context) -> None:
             listing_ids.add(obj.listing_id)
         elif isinstance(obj, Location):
             location_ids.add(obj.id)
-    connection = session.connection()
-    if location_ids - {None}:
-        listing_ids.update(connection.scalars(select(ServiceAtLocation.listing_id)
-                                              .where(ServiceAtLocation.location_id.in_(location_ids - {None}))))
+    location_ids.discard(None)
+    if location_ids:  # a moved location moves every listing offered there
+        listing_ids.update(session.connection().scalars(
+            select(ServiceAtLocation.listing_id).where(ServiceAtLocation.location_id.in_(location_ids))))
     listing_ids.discard(None)
     if listing_ids:
-        refresh(connection, listing_ids)
+        refresh(session.connection(), listing_ids)

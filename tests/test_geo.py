@@ -9,6 +9,7 @@ Alaska (and the Aleutians across the antimeridian), Hawaii, Puerto Rico.
 from __future__ import annotations
 
 import json
+import math
 import random
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,13 +22,17 @@ from hypothesis import strategies as st
 
 from directory.extensions import db
 from directory.geo import (
+    MIN_RADIUS_OF_CURVATURE_MILES,
     GeoError,
     bounding_boxes,
+    chord_bounds,
     distance_miles,
+    earth_xyz,
     geocoder_from_config,
     lookup_zip,
     normalize_zip,
     place_address,
+    surely_inside_box,
 )
 from directory.search import SearchQuery, run_search
 
@@ -229,6 +234,36 @@ def test_circles_across_the_antimeridian_get_two_boxes(centre, radius):
     boxes = bounding_boxes(*centre, radius)
     assert len(boxes) == 2
     assert {b.lon_min for b in boxes} | {b.lon_max for b in boxes} >= {-180.0, 180.0}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(centre=centres(), bearing=bearings, miles=st.floats(0, 700, allow_nan=False))
+@example(centre=ADAK, bearing=270.0, miles=500.0)
+@example(centre=UTQIAGVIK, bearing=0.0, miles=300.0)
+@example(centre=CHICAGO, bearing=45.0, miles=0.0)
+def test_distance_is_geopys_and_the_chord_bounds_it(centre, bearing, miles):
+    """The fast path measures with the chord through the Earth; its bounds must hold the geodesic."""
+    point = _destination(centre, miles, bearing)
+    exact = distance_miles(*centre, *point)
+    assert exact == geodesic(centre, point).miles  # the very same float as geopy
+    low, high = chord_bounds(math.dist(earth_xyz(*centre), earth_xyz(*point)))
+    assert low <= exact <= high
+    # Tight enough to decide almost every comparison: about (s/R)²/24 of s (27 parts a million at 100 miles).
+    assert high - low <= 1e-5 + exact * (exact / MIN_RADIUS_OF_CURVATURE_MILES) ** 2 / 20
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(centre=centres(), radius=radii, spots=st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), max_size=30))
+@example(centre=CHICAGO, radius=100.0, spots=[(0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)])
+def test_every_point_of_the_surely_inside_box_is_inside(centre, radius, spots):
+    box = surely_inside_box(*centre, radius)
+    if box is None:
+        return
+    corners = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0), (0.5, 0.0), (0.5, 1.0), (0.0, 0.5), (1.0, 0.5)]
+    for u, v in [*corners, *spots]:
+        lat = box.lat_min + u * (box.lat_max - box.lat_min)
+        lon = box.lon_min + v * (box.lon_max - box.lon_min)
+        assert distance_miles(*centre, lat, lon) <= radius
 
 
 # -- the radius prefilter: end to end --------------------------------------------

@@ -27,6 +27,7 @@ def _login_account_key() -> str:
 def home_for(user) -> str:
     return {
         "coordinator": url_for("coordinator.dashboard"),
+        "caseworker": url_for("referrals.dashboard"),
         "moderator": url_for("moderation.queue"),
         "admin": url_for("moderation.queue"),
     }.get(user.role, url_for("public.index"))

@@ -10,6 +10,7 @@ from .. import listings_service as service
 from ..accounts.permissions import role_required
 from ..geo import geocoder_from_config
 from ..models import Listing
+from ..referrals.service import flagged_listings
 from .forms import ListingForm
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -49,7 +50,7 @@ def dashboard():
     return render_template("coordinator/dashboard.html", listings=listings,
                            revisions=service.latest_revisions([listing.id for listing in listings]),
                            stale=service.stale_listings(org_id), reports=service.open_reports(org_id) if org_id else [],
-                           form=FlaskForm())
+                           flags=flagged_listings([listing.id for listing in listings]), form=FlaskForm())
 
 
 def _listing_form_page(form: ListingForm, listing: Listing | None, status: int = 200):

@@ -7,6 +7,7 @@ location      -> Location, linked through ServiceAtLocation
 phone, schedule, service_area/attribute -> Phone, Schedule, ListingCode
 taxonomy(_term) -> Taxonomy, TaxonomyTerm (our vocabulary, published as a taxonomy)
 (not HSDS)    -> SearchEntry, a denormalised copy that radius search reads
+(not HSDS)    -> ReferralPacket, ReferralItem (a caseworker's options for one client)
 (not HSDS)    -> ListingRevision (a proposed version under review), ListingReport (a problem the public reported)
 """
 from .account import ROLES, User
@@ -15,6 +16,7 @@ from .base import new_uuid, utcnow
 from .listing import Listing, ListingCode, Phone, Schedule
 from .location import Location, ServiceAtLocation
 from .organization import Organization
+from .referral import REFERRAL_STATUSES, ReferralItem, ReferralPacket
 from .report import REPORT_PROBLEMS, ListingReport
 from .review import ListingRevision
 from .search_entry import SearchEntry
@@ -23,5 +25,5 @@ from .taxonomy import Taxonomy, TaxonomyTerm
 __all__ = [
     "AuditEvent", "ROLES", "User", "Listing", "ListingCode", "Location", "Organization", "Phone", "Schedule",
     "SearchEntry", "ServiceAtLocation", "Taxonomy", "TaxonomyTerm", "new_uuid", "utcnow",
-    "ListingReport", "ListingRevision", "REPORT_PROBLEMS",
+    "ListingReport", "ListingRevision", "REPORT_PROBLEMS", "REFERRAL_STATUSES", "ReferralItem", "ReferralPacket",
 ]

@@ -22,10 +22,13 @@ class SearchEntry(db.Model):
 
     __tablename__ = "search_entry"
     __table_args__ = (
+        # Every column a radius search reads, id included, so PostgreSQL too can answer from the index alone.
         Index("ix_search_entry_place", "band", "longitude", "latitude", "x", "y", "z",
-              "filter_bits_1", "filter_bits_2", "listing_id", "fresh_until", "listing_places"),
+              "filter_bits_1", "filter_bits_2", "listing_id", "fresh_until", "listing_places", "location_id", "id"),
         Index("ix_search_entry_area", "area", "sort_name", "listing_id", "filter_bits_1", "filter_bits_2",
               "fresh_until"),
+        # Narrow, for counting a state's and the country's remote entries (tens of thousands at scale).
+        Index("ix_search_entry_area_filters", "area", "fresh_until", "filter_bits_1", "filter_bits_2"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,6 +13,7 @@ from ..accounts.permissions import role_required
 from ..extensions import db
 from ..listing_data import changes, values_of
 from ..models import ListingReport, ListingRevision, User
+from ..referrals.service import flagged_listings
 from ..reports.service import resolve_report
 from .forms import RejectForm
 
@@ -28,7 +29,8 @@ def pending_accounts() -> list[User]:
 @role_required("moderator", "admin")
 def queue():
     return render_template("moderation/queue.html", accounts=pending_accounts(), form=FlaskForm(),
-                           revisions=listings_service.pending_revisions(), reports=listings_service.open_reports())
+                           revisions=listings_service.pending_revisions(), reports=listings_service.open_reports(),
+                           flags=flagged_listings())
 
 
 @bp.post("/accounts/<int:user_id>/approve")
