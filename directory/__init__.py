@@ -51,13 +51,14 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .coordinator.views import bp as coordinator_bp
     from .health import bp as health_bp
+    from .hsds.views import bp as hsds_bp
     from .moderation.views import bp as moderation_bp
     from .public.views import bp as public_bp
     from .referrals.views import bp as referrals_bp
     from .reports.views import bp as reports_bp
 
     for blueprint in (public_bp, api_bp, accounts_bp, coordinator_bp, moderation_bp, health_bp, reports_bp,
-                      referrals_bp):
+                      referrals_bp, hsds_bp):
         app.register_blueprint(blueprint)
 
 
