@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -71,7 +72,22 @@ def purge_referrals_command(days: int) -> None:
     click.echo(f"Deleted {packets} referral packets and {items} items older than {days} days.")
 
 
+@click.command("hsds-export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def hsds_export_command(directory: Path) -> None:
+    """Write the published listings as HSDS 3.0: services.json and a tabular data package (CSV)."""
+    from .hsds.export import ExportError, export
+
+    try:
+        result = export(directory, _progress("Services"))
+    except ExportError as error:
+        raise click.ClickException(str(error)) from None
+    counts = ", ".join(f"{number} {name}" for name, number in result.counts.items())
+    click.echo(f"Exported to {result.directory}: {counts}.")
+
+
 def register(app) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(purge_referrals_command)
+    app.cli.add_command(hsds_export_command)

@@ -1,0 +1,143 @@
+"""`flask hsds-export DIR`: services.json (official schemas), the tabular package, neutralised cells."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from directory.hsds.export import export, table_resources
+from directory.seeding import seed_taxonomy
+
+HSDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "hsds"
+NO_HSDS = f"the official HSDS schemas are not at {HSDS_DIR} (CI has them; a fresh clone does not)"
+
+
+@pytest.fixture
+def data(make):
+    seed_taxonomy()
+    counselor = make.listing(
+        name="=HYPERLINK(\"http://evil\")", kind="counseling", session_format="one_on_one", moderation=None,
+        license_type="clinical_social_worker", license_number="LCSW-123", license_state="IL",
+        accepting_clients=True, at=(41.9, -87.6), phones=[{"number": "+1 312-555-0100"}],
+        schedules=[{"freq": "WEEKLY", "byday": "TU", "opens_at": time(18, 0),
+                    "closes_at": time(19, 30), "timezone": "America/Chicago"}])
+    group = make.listing(name="@SUM(A1)", description="-1 is not a formula here", service_area=["IL"])
+    hidden = make.listing(name="Draft Group", status="pending")
+    return counselor, group, hidden
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_services_json_validates_against_official_schema(app, data, tmp_path):
+    if not (HSDS_DIR / "schema").is_dir():
+        pytest.skip(NO_HSDS)
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    schema_dir = HSDS_DIR / "schema"
+    registry = Registry().with_resources(
+        [(p.name, Resource.from_contents(json.loads(p.read_text()), default_specification=DRAFT202012))
+         for p in schema_dir.glob("*.json")])
+    validator = Draft202012Validator(json.loads((schema_dir / "compiled" / "service.json").read_text()),
+                                     registry=registry)
+    export(tmp_path)
+    services = json.loads((tmp_path / "services.json").read_text(encoding="utf-8"))
+    assert len(services) == 2
+    for service in services:
+        errors = sorted(validator.iter_errors(service), key=str)
+        assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
+
+
+def test_csv_headers_follow_the_datapackage(app, data, tmp_path):
+    export(tmp_path)
+    package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    assert {r["name"] for r in package["resources"]} >= {"organization", "service", "attribute", "taxonomy_term"}
+    for resource in package["resources"]:
+        header = read_csv(tmp_path / resource["path"])[0]
+        assert header == [f["name"] for f in resource["schema"]["fields"]]
+    if (HSDS_DIR / "datapackage.json").is_file():
+        official = {r["name"]: [f["name"] for f in r["schema"]["fields"]]
+                    for r in json.loads((HSDS_DIR / "datapackage.json").read_text())["resources"]}
+        for resource in package["resources"]:
+            assert [f["name"] for f in resource["schema"]["fields"]] == official[resource["name"]]
+
+
+def test_bundled_tables_match_the_official_columns(tmp_path):
+    if not (HSDS_DIR / "datapackage.json").is_file():
+        pytest.skip(NO_HSDS)
+    bundled = table_resources(tmp_path / "absent.json")
+    official = table_resources()
+    for name, resource in official.items():
+        assert [f["name"] for f in bundled[name]["schema"]["fields"]] == [f["name"] for f in resource["schema"]["fields"]]
+        assert [f["type"] for f in bundled[name]["schema"]["fields"]] == [f["type"] for f in resource["schema"]["fields"]]
+
+
+def test_formulas_neutralised_numbers_untouched_unpublished_absent(app, data, tmp_path):
+    counselor, group, hidden = data
+    export(tmp_path)
+    services = {row[0]: row for row in read_csv(tmp_path / "services.csv")[1:]}
+    names = {row[3] for row in services.values()}
+    assert names == {"'=HYPERLINK(\"http://evil\")", "'@SUM(A1)"}
+    assert hidden.hsds_id not in services
+    assert "'-1 is not a formula here" in {row[5] for row in services.values()}
+    locations = read_csv(tmp_path / "locations.csv")
+    longitude = locations[0].index("longitude")
+    assert [row[longitude] for row in locations[1:]] == ["-87.6"]
+    schedules = read_csv(tmp_path / "schedules.csv")
+    assert schedules[1][schedules[0].index("timezone")].lstrip("-").isdigit()
+    phones = read_csv(tmp_path / "phones.csv")
+    assert phones[1][phones[0].index("number")] == "'+1 312-555-0100"
+    # services.json is data, not a spreadsheet: it keeps the names as they are
+    assert "Draft Group" not in (tmp_path / "services.json").read_text(encoding="utf-8")
+
+
+def test_two_exports_are_identical(app, data, tmp_path):
+    export(tmp_path / "a")
+    export(tmp_path / "b")
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_command_counts_and_refuses_a_file_path(app, data, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["hsds-export", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "2 service" in result.output
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    result = runner.invoke(args=["hsds-export", str(target)])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert "a-file" in result.output
+
+
+# Known gaps between our data and the official tabular constraints (see the report on issue 5):
+# taxonomy terms and organizations may have no description (required), and licence-fact attributes have no taxonomy term.
+KNOWN_GAPS = {("taxonomy_term", "description"), ("organization", "description"), ("attribute", "taxonomy_term_id")}
+
+
+def test_frictionless_validates_the_package(app, data, tmp_path):
+    if shutil.which("frictionless") is None and not (Path(__file__).parents[1] / ".venv/bin/frictionless").exists():
+        pytest.skip("frictionless is not installed (pip install -r requirements-dev.txt)")
+    if not (HSDS_DIR / "datapackage.json").is_file():
+        pytest.skip(NO_HSDS)
+    export(tmp_path)
+    binary = shutil.which("frictionless") or str(Path(__file__).parents[1] / ".venv/bin/frictionless")
+    run = subprocess.run([binary, "validate", "--json", "datapackage.json"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    report = json.loads(run.stdout)
+    problems = {(task["name"], error.get("fieldName"), error["type"]) for task in report["tasks"]
+                for error in task["errors"]}
+    unexpected = {p for p in problems if (p[0], p[1]) not in KNOWN_GAPS}
+    assert not unexpected, unexpected
