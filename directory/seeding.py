@@ -35,6 +35,17 @@ def seed_id(*parts: str) -> str:
     return str(uuid.uuid5(SEED_NAMESPACE, ":".join(parts)))
 
 
+# Counselor facts that are values, not codes, are still HSDS attributes; each kind gets a term so
+# every attribute links to our taxonomy (HSDS requires attribute.taxonomy_term_id).
+LICENSE_FACT_FIELD = "license_fact"
+LICENSE_FACT_TERMS = {
+    "license_number": "License number",
+    "license_state": "State of license",
+    "telehealth_state": "State where telehealth is offered",
+    "accepting_clients": "Accepting new clients",
+}
+
+
 def seed_taxonomy() -> int:
     """Every vocabulary code as a taxonomy term of our own taxonomy. Returns the term count."""
     taxonomy = db.session.scalar(select(Taxonomy).where(Taxonomy.name == TAXONOMY_NAME))
@@ -54,6 +65,14 @@ def seed_taxonomy() -> int:
                 db.session.add(term)
             term.name = label(field, code)
             count += 1
+    for code, name in LICENSE_FACT_TERMS.items():
+        term = existing.get((LICENSE_FACT_FIELD, code))
+        if term is None:
+            term = TaxonomyTerm(hsds_id=seed_id("term", LICENSE_FACT_FIELD, code), taxonomy=taxonomy,
+                                field=LICENSE_FACT_FIELD, code=code)
+            db.session.add(term)
+        term.name = name
+        count += 1
     return count
 
 

@@ -122,9 +122,6 @@ def test_command_counts_and_refuses_a_file_path(app, data, tmp_path):
     assert "a-file" in result.output
 
 
-# Known gaps between our data and the official tabular constraints (see the report on issue 5):
-# taxonomy terms and organizations may have no description (required), and licence-fact attributes have no taxonomy term.
-KNOWN_GAPS = {("taxonomy_term", "description"), ("organization", "description"), ("attribute", "taxonomy_term_id")}
 
 
 def test_frictionless_validates_the_package(app, data, tmp_path):
@@ -139,5 +136,4 @@ def test_frictionless_validates_the_package(app, data, tmp_path):
     report = json.loads(run.stdout)
     problems = {(task["name"], error.get("fieldName"), error["type"]) for task in report["tasks"]
                 for error in task["errors"]}
-    unexpected = {p for p in problems if (p[0], p[1]) not in KNOWN_GAPS}
-    assert not unexpected, unexpected
+    assert not problems, problems

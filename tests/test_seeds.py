@@ -10,6 +10,7 @@ from directory.content import SEEDS_DIR
 from directory.extensions import db
 from directory.geo import lookup_zip
 from directory.models import Listing, Location, Organization, Phone, Schedule, TaxonomyTerm
+from directory.seeding import LICENSE_FACT_TERMS
 from directory.vocabulary import ALL_FIELDS, LICENSE_TYPE, MODERATION
 
 HELPLINE = "1-800-227-2345"
@@ -30,7 +31,7 @@ def test_seed_is_idempotent(runner):
     assert second.exit_code == 0, second.output
     assert _counts() == after_first
     assert sorted(db.session.scalars(select(Listing.hsds_id))) == ids_first
-    assert after_first["TaxonomyTerm"] == sum(len(codes) for codes in ALL_FIELDS.values())
+    assert after_first["TaxonomyTerm"] == sum(len(codes) for codes in ALL_FIELDS.values()) + len(LICENSE_FACT_TERMS)
 
 
 def test_seed_if_empty_leaves_existing_data_alone(runner, make):

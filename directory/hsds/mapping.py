@@ -72,7 +72,7 @@ def taxonomy_term_to_hsds(term: TaxonomyTerm) -> dict:
     return _present({
         "id": term.hsds_id, "code": f"{term.field}:{term.code}", "name": term.name,
         "taxonomy": term.taxonomy.name, "taxonomy_id": term.taxonomy.hsds_id, "language": "en",
-    }) | {"description": term.description or ""}
+    }) | {"description": term.description or term.name}  # HSDS requires one
 
 
 # -- service and its parts ---------------------------------------------------------------------------
@@ -137,8 +137,13 @@ def attributes_to_hsds(listing: Listing, terms: TermIndex) -> list[dict]:
             attribute["taxonomy_term"] = taxonomy_term_to_hsds(term)
         attributes.append(attribute)
     for link_type, value in _license_facts(listing):
-        attributes.append({"id": derived_id(service_id, "attribute", link_type, value), "link_id": service_id,
-                           "link_entity": "service", "link_type": link_type, "value": value})
+        attribute = {"id": derived_id(service_id, "attribute", link_type, value), "link_id": service_id,
+                     "link_entity": "service", "link_type": link_type, "value": value}
+        term = terms.get(("license_fact", link_type))
+        if term is not None:
+            attribute["taxonomy_term_id"] = term.hsds_id
+            attribute["taxonomy_term"] = taxonomy_term_to_hsds(term)
+        attributes.append(attribute)
     return attributes
 
 
@@ -156,7 +161,7 @@ def location_to_hsds(location: Location, organization_id: str | None = None) -> 
 
 def organization_summary(org: Organization) -> dict:
     return _present({"id": org.hsds_id, "name": org.name, "email": org.email, "website": org.website}) | {
-        "description": org.description or ""}
+        "description": org.description or org.name}  # HSDS requires one
 
 
 def service_to_hsds(listing: Listing, terms: TermIndex | None = None, full: bool = True) -> dict:
