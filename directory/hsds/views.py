@@ -142,14 +142,17 @@ def service_at_locations():
     paging = queries.page_request(request.args)
     fmt = queries.output_format(request.args)
     full = queries.boolean(request.args, "full")
+    def shaped(offset: int, limit: int) -> tuple[list[dict], int]:
+        # The term index once per batch, not once per row; the matches are ordered by distance in
+        # Python, so each batch (its own session when streaming) selects them again.
+        found = queries.service_at_locations(wanted, near)
+        terms = queries.term_index() if full else {}
+        return [service_at_location_to_hsds(sal, terms, full=full) for sal in found[offset:offset + limit]], len(found)
+
     if fmt == "ndjson":
-        return ndjson(lambda offset, limit: [
-            service_at_location_to_hsds(sal, queries.term_index() if full else {}, full=full)
-            for sal in queries.service_at_locations(wanted, near)[offset:offset + limit]])
-    found = queries.service_at_locations(wanted, near)
-    terms = queries.term_index() if full else {}
-    shown = found[paging.offset:paging.offset + paging.per_page]
-    return page_response([service_at_location_to_hsds(sal, terms, full=full) for sal in shown], len(found), paging)
+        return ndjson(lambda offset, limit: shaped(offset, limit)[0])
+    contents, total = shaped(paging.offset, paging.per_page)
+    return page_response(contents, total, paging)
 
 
 @bp.get("/service_at_locations/<sal_id>")
