@@ -28,7 +28,10 @@ def seed_command(demo: bool, if_empty: bool) -> None:
     from .seeding import seed_listings, seed_taxonomy
 
     if if_empty and db.session.scalar(db.select(Listing.id).limit(1)) is not None:
-        click.echo("The directory already has listings; not seeding.")
+        # The taxonomy is part of the app, not of the data: terms added by a new version reach old databases.
+        terms = seed_taxonomy()
+        db.session.commit()
+        click.echo(f"The directory already has listings; not seeding them. Taxonomy up to date ({terms} terms).")
         return
 
     geocode = geocoder_from_config(current_app.config["GEOCODER"], current_app.config["GEOCODER_USER_AGENT"])
@@ -86,8 +89,44 @@ def hsds_export_command(directory: Path) -> None:
     click.echo(f"Exported to {result.directory}: {counts}.")
 
 
+@click.command("hsds-import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check everything and report, but write nothing.")
+@click.option("--approve", is_flag=True, help="Publish the listings at once (needs --as naming an active admin).")
+@click.option("--as", "actor_email", metavar="EMAIL", help="The account the import is done as (for the audit trail).")
+def hsds_import_command(path: Path, dry_run: bool, approve: bool, actor_email: str | None) -> None:
+    """Import HSDS 3.0 services: a JSON file, a data package folder (datapackage.json + CSVs) or a zip.
+
+    All or nothing: every problem is reported with its file, row and field, and then nothing is written.
+    Imported listings wait for review unless an admin passes --approve.
+    """
+    from .hsds.importer import ImportFailed, ImportRefused, import_path
+
+    try:
+        result = import_path(path, approve=approve, actor_email=actor_email, dry_run=dry_run,
+                             progress=_progress("Services"))
+    except ImportRefused as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    except ImportFailed as failure:
+        for line in failure.report.note_lines():
+            click.echo(line, err=True)
+        for line in failure.report.problems:
+            click.echo(f"problem: {line}", err=True)
+        count = len(failure.report.problems)
+        raise click.ClickException(f"Nothing was imported: {count} problem{'' if count == 1 else 's'} in {path}.") \
+            from None
+    for line in result.notes:
+        click.echo(line)
+    verb, state = ("Would import", "would be") if result.dry_run else ("Imported", "are")
+    click.echo(f"{verb} {result.created + result.updated} services ({result.created} new, {result.updated} updated) "
+               f"and {result.organizations} organizations from {path}; listings {state} {result.status}."
+               + (" Dry run: nothing was written." if result.dry_run else ""))
+
+
 def register(app) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(purge_referrals_command)
     app.cli.add_command(hsds_export_command)
+    app.cli.add_command(hsds_import_command)

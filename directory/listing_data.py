@@ -206,9 +206,22 @@ def _apply_location(listing: Listing, values: dict) -> None:
         listing.service_at_locations.append(ServiceAtLocation(location=place))
 
 
+SCHEDULE_VALUES = ("freq", "week_of_month", "byday", "opens_at", "closes_at", "timezone")
+LOCATION_VALUES = ("address_1", "city", "state", "postal_code", "latitude", "longitude")
+
+
 def apply_values(listing: Listing, values: dict) -> None:
-    """Write the values onto the listing (its codes, first phone, schedule and location included)."""
+    """Write the values onto the listing (its codes, first phone, schedule and location included).
+
+    The form shows a simplified first phone, schedule and location (no schedule notes or interval,
+    no place without a ZIP code), so each is rewritten only when the values change it: approving an
+    imported or seeded listing as it stands must not lose what the form cannot show.
+    """
     values = tidy(values)
+    current = tidy(values_of(listing))
+    unchanged = {part for part, names in (("phone", ("phone",)), ("schedule", SCHEDULE_VALUES),
+                                          ("location", LOCATION_VALUES))
+                 if all(values[name] == current[name] for name in names)}
     for name in COLUMNS:
         value = values[name]
         if name in ("description", "cost") and value is None:
@@ -220,9 +233,12 @@ def apply_values(listing: Listing, values: dict) -> None:
         listing.set_codes("service_area", values["telehealth_states"])
     else:
         listing.set_codes("service_area", [NATIONWIDE] if values["nationwide"] else values["service_area"])
-    _apply_phone(listing, values["phone"])
-    _apply_schedule(listing, values)
-    _apply_location(listing, values)
+    if "phone" not in unchanged:
+        _apply_phone(listing, values["phone"])
+    if "schedule" not in unchanged:
+        _apply_schedule(listing, values)
+    if "location" not in unchanged:
+        _apply_location(listing, values)
 
 
 # -- comparing two versions -----------------------------------------------------------------------

@@ -35,8 +35,9 @@ def seed_id(*parts: str) -> str:
     return str(uuid.uuid5(SEED_NAMESPACE, ":".join(parts)))
 
 
-# Counselor facts that are values, not codes, are still HSDS attributes; each kind gets a term so
-# every attribute links to our taxonomy (HSDS requires attribute.taxonomy_term_id).
+# Facts on a listing that are values, not codes, are still HSDS attributes (link_type = the fact's
+# name, value = the fact); each kind of fact gets a term so every attribute links to our taxonomy
+# (HSDS's tabular package requires attribute.taxonomy_term_id). The term's code is the link_type.
 LICENSE_FACT_FIELD = "license_fact"
 LICENSE_FACT_TERMS = {
     "license_number": "License number",
@@ -44,10 +45,27 @@ LICENSE_FACT_TERMS = {
     "telehealth_state": "State where telehealth is offered",
     "accepting_clients": "Accepting new clients",
 }
+# Listing columns HSDS 3.0 has no service field for (see hsds/profile.py); the code is the column.
+LISTING_FACT_FIELD = "listing_fact"
+LISTING_FACT_TERMS = {
+    "description_es": "Description in Spanish",
+    "accessibility": "Accessibility",
+    "moderator_credentials": "Leaders' training or credentials",
+    "privacy_policy_url": "Privacy policy web address",
+    "records_sessions": "Sessions are recorded",
+    "anonymity_allowed": "People may take part without their real name",
+    "medical_advice_policy": "Policy on medical advice",
+    "is_demo": "Demo listing, not a real program",
+}
+FACT_TERMS = {LICENSE_FACT_FIELD: LICENSE_FACT_TERMS, LISTING_FACT_FIELD: LISTING_FACT_TERMS}
 
 
 def seed_taxonomy() -> int:
-    """Every vocabulary code as a taxonomy term of our own taxonomy. Returns the term count."""
+    """Every vocabulary code, and every kind of fact, as a taxonomy term of our own taxonomy.
+
+    Upserts (ids are uuid5 of FIELD:CODE), so running it again adds terms new since the last run.
+    Returns the term count.
+    """
     taxonomy = db.session.scalar(select(Taxonomy).where(Taxonomy.name == TAXONOMY_NAME))
     if taxonomy is None:
         taxonomy = Taxonomy(hsds_id=seed_id("taxonomy"), name=TAXONOMY_NAME, version="1",
@@ -56,24 +74,16 @@ def seed_taxonomy() -> int:
         db.session.add(taxonomy)
         db.session.flush()
     existing = {(t.field, t.code): t for t in taxonomy.terms}
-    count = 0
-    for field, codes in ALL_FIELDS.items():
-        for code in codes:
-            term = existing.get((field, code))
-            if term is None:
-                term = TaxonomyTerm(hsds_id=seed_id("term", field, code), taxonomy=taxonomy, field=field, code=code)
-                db.session.add(term)
-            term.name = label(field, code)
-            count += 1
-    for code, name in LICENSE_FACT_TERMS.items():
-        term = existing.get((LICENSE_FACT_FIELD, code))
+    names = {(field, code): label(field, code) for field, codes in ALL_FIELDS.items() for code in codes}
+    names |= {(field, code): name for field, terms in FACT_TERMS.items() for code, name in terms.items()}
+    for (field, code), name in names.items():
+        term = existing.get((field, code))
         if term is None:
-            term = TaxonomyTerm(hsds_id=seed_id("term", LICENSE_FACT_FIELD, code), taxonomy=taxonomy,
-                                field=LICENSE_FACT_FIELD, code=code)
+            term = TaxonomyTerm(hsds_id=seed_id("term", field, code), taxonomy=taxonomy, field=field, code=code)
             db.session.add(term)
-        term.name = name
-        count += 1
-    return count
+        if term.name != name:  # an unchanged name is not rewritten (the export ensures terms on every run)
+            term.name = name
+    return len(names)
 
 
 def _parse_time(text: str | None) -> time | None:

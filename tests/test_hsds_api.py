@@ -72,7 +72,11 @@ def test_root_names_version_profile_and_openapi(client):
     assert body["openapi_url"].endswith("openapi.json")
     profile = client.get(body["profile"].replace("http://localhost", ""))
     assert profile.status_code == 200
-    assert "counselor_facts" in profile.get_json()["attributes"]
+    attributes = profile.get_json()["attributes"]
+    assert "counselor_facts" in attributes and "other_terms" in attributes
+    assert set(attributes["listing_facts"]["link_types"]) == {
+        "description_es", "accessibility", "moderator_credentials", "privacy_policy_url", "records_sessions",
+        "anonymity_allowed", "medical_advice_policy", "is_demo"}
 
 
 @needs_hsds
@@ -153,6 +157,50 @@ def test_services_filters_combine_with_and(client, make, taxonomy):
     breast_online.updated_at = datetime(2030, 1, 2)
     db.session.commit()
     assert names("modified_after=2030-01-01T00:00:00Z") == ["Breast circle"]
+
+
+@needs_hsds
+def test_listing_facts_are_attributes_on_our_terms(client, make, validate, taxonomy):
+    from directory.seeding import LISTING_FACT_FIELD, LISTING_FACT_TERMS
+
+    group = make.listing(name="Evening video circle", delivery=["online"], description_es="Un círculo por video.",
+                         accessibility="Captions on every meeting", moderator_credentials="Trained peer leaders",
+                         privacy_policy_url="https://example.org/privacy", records_sessions=False,
+                         anonymity_allowed=True, medical_advice_policy="No medical advice.", is_demo=True)
+    make.listing(name="Plain circle")
+    body = client.get(f"/hsds/services/{group.hsds_id}").get_json()
+    validate(body, "compiled/service.json")
+    facts = {a["link_type"]: a for a in body["attributes"] if a.get("taxonomy_term", {}).get("code", "")
+             .startswith(LISTING_FACT_FIELD + ":")}
+    assert set(facts) == set(LISTING_FACT_TERMS)
+    assert {name: a["value"] for name, a in facts.items()} == {
+        "description_es": "Un círculo por video.", "accessibility": "Captions on every meeting",
+        "moderator_credentials": "Trained peer leaders", "privacy_policy_url": "https://example.org/privacy",
+        "records_sessions": "false", "anonymity_allowed": "true", "medical_advice_policy": "No medical advice.",
+        "is_demo": "true"}
+    plain = client.get("/hsds/services?full=true&search=plain").get_json()["contents"][0]
+    assert not {a["link_type"] for a in plain["attributes"]} & set(LISTING_FACT_TERMS)  # says nothing, not "false"
+    # A fact's term finds the listings that state the fact.
+    demo_term = facts["is_demo"]["taxonomy_term_id"]
+    assert [s["name"] for s in client.get(f"/hsds/services?taxonomy_term_id={demo_term}").get_json()["contents"]] \
+        == ["Evening video circle"]
+
+
+def test_a_kept_foreign_term_finds_its_listings(client, make, taxonomy):
+    kept = [{"id": "attr-1", "link_type": "eligibility", "value": "veterans",
+             "term": {"id": "t-vet", "code": "VET", "name": "Veterans"},
+             "taxonomy": {"id": "tax-oe", "name": "Open Eligibility"}}]
+    make.listing(name="Veterans circle", other_terms=kept)
+    make.listing(name="Other circle", other_terms=[{"id": "attr-2", "link_type": "x", "value": "t-vet"}])
+    make.listing(name="Plain circle", other_terms=None)  # JSON null, which PostgreSQL cannot take apart
+
+    def names(query: str) -> list[str]:
+        return sorted(s["name"] for s in client.get(f"/hsds/services?{query}").get_json()["contents"])
+
+    assert names("taxonomy_term_id=t-vet") == ["Veterans circle"]
+    assert names("taxonomy_id=tax-oe") == ["Veterans circle"]
+    assert names("taxonomy_term_id=attr-1") == []  # an attribute's id is not a term's
+    assert names("taxonomy_term_id=t-none") == []
 
 
 def test_ndjson_streams_every_result(client, make):

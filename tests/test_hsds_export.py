@@ -124,16 +124,44 @@ def test_command_counts_and_refuses_a_file_path(app, data, tmp_path):
 
 
 
-def test_frictionless_validates_the_package(app, data, tmp_path):
+def frictionless_problems(folder: Path) -> set:
     if shutil.which("frictionless") is None and not (Path(__file__).parents[1] / ".venv/bin/frictionless").exists():
         pytest.skip("frictionless is not installed (pip install -r requirements-dev.txt)")
     if not (HSDS_DIR / "datapackage.json").is_file():
         pytest.skip(NO_HSDS)
-    export(tmp_path)
     binary = shutil.which("frictionless") or str(Path(__file__).parents[1] / ".venv/bin/frictionless")
-    run = subprocess.run([binary, "validate", "--json", "datapackage.json"], cwd=tmp_path,
+    run = subprocess.run([binary, "validate", "--json", "datapackage.json"], cwd=folder,
                          capture_output=True, text=True, timeout=120)
     report = json.loads(run.stdout)
-    problems = {(task["name"], error.get("fieldName"), error["type"]) for task in report["tasks"]
-                for error in task["errors"]}
-    assert not problems, problems
+    return {(task["name"], error.get("fieldName"), error["type"]) for task in report["tasks"]
+            for error in task["errors"]}
+
+
+def test_frictionless_validates_the_package(app, data, tmp_path):
+    export(tmp_path)
+    assert not frictionless_problems(tmp_path)
+
+
+def test_every_fact_exports_valid_even_from_a_database_older_than_its_term(app, make, tmp_path):
+    """A database seeded before the listing_fact terms existed (`seed --if-empty` then skips it) still
+    exports every fact linked to its term, and the package validates with every fact filled in."""
+    from sqlalchemy import delete, select
+
+    from directory.extensions import db
+    from directory.models import TaxonomyTerm
+    from directory.seeding import LISTING_FACT_FIELD, LISTING_FACT_TERMS
+
+    make.hsds_dataset()
+    db.session.execute(delete(TaxonomyTerm).where(TaxonomyTerm.field == LISTING_FACT_FIELD))
+    db.session.commit()
+    export(tmp_path)
+    rows = read_csv(tmp_path / "attributes.csv")
+    header = rows[0]
+    terms = {row[0] for row in read_csv(tmp_path / "taxonomy_terms.csv")[1:]}
+    facts = {row[header.index("link_type")] for row in rows[1:]
+             if row[header.index("taxonomy_term_id")] in terms and row[header.index("link_type")] in LISTING_FACT_TERMS}
+    assert facts == set(LISTING_FACT_TERMS)
+    assert all(row[header.index("taxonomy_term_id")] for row in rows[1:])
+    assert len(db.session.scalars(select(TaxonomyTerm).where(TaxonomyTerm.field == LISTING_FACT_FIELD)).all()) \
+        == len(LISTING_FACT_TERMS)
+    assert not frictionless_problems(tmp_path)

@@ -10,7 +10,7 @@ from directory.content import SEEDS_DIR
 from directory.extensions import db
 from directory.geo import lookup_zip
 from directory.models import Listing, Location, Organization, Phone, Schedule, TaxonomyTerm
-from directory.seeding import LICENSE_FACT_TERMS
+from directory.seeding import FACT_TERMS
 from directory.vocabulary import ALL_FIELDS, LICENSE_TYPE, MODERATION
 
 HELPLINE = "1-800-227-2345"
@@ -31,14 +31,18 @@ def test_seed_is_idempotent(runner):
     assert second.exit_code == 0, second.output
     assert _counts() == after_first
     assert sorted(db.session.scalars(select(Listing.hsds_id))) == ids_first
-    assert after_first["TaxonomyTerm"] == sum(len(codes) for codes in ALL_FIELDS.values()) + len(LICENSE_FACT_TERMS)
+    assert after_first["TaxonomyTerm"] == (sum(len(codes) for codes in ALL_FIELDS.values())
+                                            + sum(len(terms) for terms in FACT_TERMS.values()))
 
 
-def test_seed_if_empty_leaves_existing_data_alone(runner, make):
-    make.listing(zip="60614")
+def test_seed_if_empty_leaves_existing_data_alone_but_brings_the_taxonomy_up_to_date(runner, make):
+    make.listing(zip="60614")  # a database from before the taxonomy had its current terms
     result = runner.invoke(args=["seed", "--demo", "--if-empty"])
     assert "not seeding" in result.output
-    assert _counts()["Listing"] == 1
+    counts = _counts()
+    assert counts["Listing"] == 1
+    assert counts["TaxonomyTerm"] == (sum(len(codes) for codes in ALL_FIELDS.values())
+                                      + sum(len(terms) for terms in FACT_TERMS.values()))
 
 
 def test_national_programs_are_real_and_unverified():

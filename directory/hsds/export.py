@@ -19,6 +19,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Listing, Taxonomy
 from ..search import SearchQuery, filter_clauses
+from ..seeding import seed_taxonomy
 from . import mapping
 from .queries import _with_details, term_index
 
@@ -28,6 +29,7 @@ BUNDLED_TABLES = Path(__file__).with_name("tables.json")
 TABLES = ("organization", "service", "location", "address", "service_at_location", "phone", "schedule",
           "language", "service_area", "taxonomy", "taxonomy_term", "attribute")
 FORMULA_STARTS = ("=", "+", "-", "@")
+NEUTRALISED_STARTS = (*FORMULA_STARTS, "'")
 BATCH = 500
 
 
@@ -61,8 +63,12 @@ def table_resources(official: Path = OFFICIAL_PACKAGE) -> dict[str, dict]:
 
 
 def neutralise(value: str) -> str:
-    """A spreadsheet runs a cell starting with = + - @ as a formula; a leading ' makes it text."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """A spreadsheet runs a cell starting with = + - @ as a formula; a leading ' makes it text.
+
+    A value that itself starts with ' gets one too, so the importer can take exactly one off
+    (importer_sources.undo_neutralise) and get back what we had.
+    """
+    return "'" + value if value.startswith(NEUTRALISED_STARTS) else value
 
 
 def cell(value, column_type: str) -> str:
@@ -92,12 +98,22 @@ class Tables:
                             ("service_areas", "service_area"), ("attributes", "attribute")):
             for row in service.get(name, []):
                 self.add(table, row)
+        for attribute in service.get("attributes", []):
+            self.add_foreign_term(attribute.get("taxonomy_term"))
         for sal in service.get("service_at_locations", []):
             self.add("service_at_location", sal)
             location = sal["location"]
             self.add("location", location)
             for address in location.get("addresses", []):
                 self.add("address", address)
+
+    def add_foreign_term(self, term: dict | None) -> None:
+        """A term an import kept (not ours) goes into the tables too, so every foreign key resolves."""
+        if term is None or term["id"] in self.rows["taxonomy_term"]:
+            return
+        self.add("taxonomy_term", term)
+        if term.get("taxonomy_detail"):
+            self.add("taxonomy", term["taxonomy_detail"])
 
 
 @dataclass
@@ -132,6 +148,11 @@ def export(directory: Path, progress: Callable[[Iterable[str]], Iterator[str]] |
     directory = Path(directory)
     _prepare(directory)
     resources = table_resources()
+    # Our vocabulary lives in code: a database seeded before a term was added (`seed --if-empty` skips
+    # a directory that has listings) gets it here, so every fact attribute links to its term. Flushed,
+    # not committed: the caller decides whether to keep it.
+    seed_taxonomy()
+    db.session.flush()
     terms = term_index()
     tables = Tables()
     for taxonomy in db.session.scalars(select(Taxonomy)):

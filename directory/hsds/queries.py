@@ -8,14 +8,16 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import Boolean, and_, cast, exists, false, func, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..geo import GeoError, bounding_boxes, distance_miles, lookup_zip
 from ..models import Listing, ListingCode, Location, Organization, ServiceAtLocation, Taxonomy, TaxonomyTerm
 from ..search import SearchQuery, filter_clauses
-from ..vocabulary import SINGLE_FIELDS
+from ..seeding import FACT_TERMS, LICENSE_FACT_FIELD
+from ..vocabulary import NATIONWIDE, SINGLE_FIELDS
 
 PER_PAGE_DEFAULT = 50
 PER_PAGE_MAX = 100
@@ -163,10 +165,41 @@ def term_index() -> dict[tuple[str, str], TaxonomyTerm]:
 
 
 def _has_term(term: TaxonomyTerm):
+    if term.field in FACT_TERMS:
+        return _states_fact(term)
     if term.field in SINGLE_FIELDS:
         return getattr(Listing, term.field) == term.code
     return exists().where(ListingCode.listing_id == Listing.id, ListingCode.field == term.field,
                           ListingCode.code == term.code)
+
+
+def _states_fact(term: TaxonomyTerm):
+    """Listings whose export carries this fact's attribute (mapping.attributes_to_hsds)."""
+    if term.field == LICENSE_FACT_FIELD and term.code == "telehealth_state":
+        return and_(Listing.kind == "counseling", exists().where(
+            ListingCode.listing_id == Listing.id, ListingCode.field == "service_area", ListingCode.code != NATIONWIDE))
+    column = getattr(Listing, term.code)
+    if term.code == "is_demo":
+        stated = column.is_(True)
+    elif isinstance(column.type, Boolean):
+        stated = column.is_not(None)
+    else:
+        stated = and_(column.is_not(None), column != "")
+    return and_(Listing.kind == "counseling", stated) if term.field == LICENSE_FACT_FIELD else stated
+
+
+def _has_other_term(key: str, hsds_id: str):
+    """Listings that kept a foreign term (key "term") or a term of a foreign taxonomy (key "taxonomy")
+    with this id in Listing.other_terms, a JSON list of {"term": {"id", ...}, "taxonomy": {"id", ...}}.
+
+    JSON is read differently by each database: PostgreSQL tests containment (jsonb @>; a JSON null or
+    SQL NULL contains nothing), SQLite walks the list with json_each. Both are full scans of the
+    listings that pass the other conditions: fine for an occasional filter by a kept term.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(Listing.other_terms, JSONB).contains([{key: {"id": hsds_id}}])
+    kept = func.json_each(Listing.other_terms).table_valued("value").alias("kept")
+    return exists(select(1).select_from(kept).where(func.json_extract(kept.c.value, f"$.{key}.id") == hsds_id))
 
 
 def service_clauses(wanted: ServiceFilter) -> list:
@@ -174,11 +207,12 @@ def service_clauses(wanted: ServiceFilter) -> list:
     clauses = filter_clauses(SearchQuery(q=wanted.search))
     if wanted.taxonomy_term_id is not None:
         term = db.session.scalar(select(TaxonomyTerm).where(TaxonomyTerm.hsds_id == wanted.taxonomy_term_id))
-        clauses.append(_has_term(term) if term is not None else false())
+        clauses.append(_has_term(term) if term is not None else _has_other_term("term", wanted.taxonomy_term_id))
     if wanted.taxonomy_id is not None:
         terms = db.session.scalars(select(TaxonomyTerm).join(Taxonomy)
                                    .where(Taxonomy.hsds_id == wanted.taxonomy_id)).all()
-        clauses.append(or_(*(_has_term(t) for t in terms)) if terms else false())
+        clauses.append(or_(*(_has_term(t) for t in terms)) if terms
+                       else _has_other_term("taxonomy", wanted.taxonomy_id))
     if wanted.organization_id is not None:
         clauses.append(Listing.organization_id.in_(
             select(Organization.id).where(Organization.hsds_id == wanted.organization_id)))

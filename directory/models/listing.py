@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, Time
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,7 +27,7 @@ class Listing(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     # The description in Spanish, when the program wrote one. HSDS 3.0 has one description per
-    # service; an exporter publishes this one in a Spanish copy of the data set.
+    # service, so HSDS carries this one as a `description_es` attribute (hsds/profile.py).
     description_es: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(500))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -54,6 +54,11 @@ class Listing(db.Model):
     license_number: Mapped[str | None] = mapped_column(String(60))
     license_state: Mapped[str | None] = mapped_column(String(2))
     accepting_clients: Mapped[bool | None]
+
+    # Taxonomy terms an HSDS import brought that are not in our vocabulary, kept as they came (the
+    # attribute's id, link_type and value, and the term itself) so the exporter writes them back out
+    # as attributes instead of losing them: [{"id", "link_type", "value", "term"?, "taxonomy"?}].
+    other_terms: Mapped[list | None] = mapped_column(JSON)
 
     status: Mapped[str] = mapped_column(String(20), default="draft")  # publication status
     service_status: Mapped[str] = mapped_column(String(20), default="active")  # HSDS status
