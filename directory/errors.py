@@ -6,9 +6,21 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from typing_extensions import TypedDict  # pydantic (api/openapi.py) reads typing.TypedDict only from Python 3.12
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 API_PREFIXES = ("/api/", "/hsds")
+
+
+class ErrorDetail(TypedDict):
+    code: str  # stable, for programs: invalid_parameter, unknown_code, unknown_zip, not_found, ...
+    message: str  # for people, in the request's language
+    field: str | None  # the parameter at fault, if one is
+
+
+class ErrorBody(TypedDict):
+    """What every JSON error answers (api/openapi.py documents it from this)."""
+    error: ErrorDetail
 
 
 def wants_json() -> bool:
@@ -19,7 +31,8 @@ def wants_json() -> bool:
 
 
 def json_error(status: int, code: str, message: str, field: str | None = None):
-    response = jsonify({"error": {"code": code, "message": message, "field": field}})
+    body: ErrorBody = {"error": {"code": code, "message": message, "field": field}}
+    response = jsonify(body)
     response.status_code = status
     return response
 

@@ -1,15 +1,141 @@
-"""Listings as JSON for /api/v1 (one shape for search results and listing pages)."""
+"""Listings as JSON for /api/v1 (one shape for search results and listing pages).
+
+The TypedDicts below are the response shapes; the functions return them, and
+api/openapi.py derives the published JSON Schemas from them, so the document
+describes what this module builds.
+"""
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import url_for
+from pydantic import Field
+from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12
 
 from .. import guidance
 from ..geo import Centroid
 from ..models import Listing, Location
 from ..presenters import schedule_in_words
+from ..search import SearchPage
+
+IsoDate = Annotated[str, Field(json_schema_extra={"format": "date"})]
+Url = Annotated[str, Field(json_schema_extra={"format": "uri"})]
+HourMinute = Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
 
 
-def location_dict(location: Location | None) -> dict | None:
+class LocationOut(TypedDict):
+    """A place where a listing meets (no street address for online or phone-only listings)."""
+    name: str
+    address_1: str
+    city: str
+    state: str
+    postal_code: str
+    latitude: float
+    longitude: float
+
+
+class Center(TypedDict):
+    """The searched ZIP code's centre."""
+    zip: str
+    lat: float
+    lon: float
+    city: str
+    state: str
+
+
+class OrganizationRef(TypedDict):
+    id: int
+    name: str
+
+
+class GuidanceNote(TypedDict):
+    """Advice on judging this listing (short in results, full on a listing)."""
+    code: str
+    text: str
+
+
+class ListingSummary(TypedDict):
+    """A listing as search results show it. Codes are the vocabulary's (imported data may carry others)."""
+    id: int
+    name: str
+    kind: str
+    organization: OrganizationRef
+    session_format: str
+    delivery: list[str]
+    moderation: str | None
+    online_mode: str | None
+    membership: str | None
+    audience: list[str]
+    journey_stage: list[str]
+    cancer_type: list[str]
+    cost: str
+    languages: list[str]
+    license_type: str | None
+    license_state: str | None
+    accepting_clients: bool | None
+    telehealth_states: list[str]
+    service_area: list[str]
+    remote_only: bool
+    is_demo: bool
+    distance_miles: float | None  # null for remote-only listings and searches without a ZIP
+    location: LocationOut | None
+    last_verified: IsoDate | None
+    guidance: list[GuidanceNote]
+    url: Url
+
+
+class PhoneOut(TypedDict):
+    number: str
+    extension: str | None
+    type: str
+    description: str | None
+
+
+class ScheduleOut(TypedDict):
+    """When a listing meets, as iCalendar-like parts and in words."""
+    freq: str
+    interval: int
+    byday: str
+    opens_at: HourMinute | None
+    closes_at: HourMinute | None
+    timezone: str | None
+    text: str
+
+
+class ListingDetail(ListingSummary):
+    """One published listing with everything its page shows."""
+    description: str
+    description_es: str | None
+    website: str | None
+    email: str | None
+    how_to_join: str | None
+    cost_details: str | None
+    accessibility: str | None
+    moderator_credentials: str | None
+    privacy_policy_url: str | None
+    records_sessions: bool | None
+    anonymity_allowed: bool | None
+    medical_advice_policy: str | None
+    license_number: str | None
+    locations: list[LocationOut]
+    phones: list[PhoneOut]
+    schedules: list[ScheduleOut]
+
+
+class SearchResults(TypedDict):
+    """One page of search results; `center` is null without a ZIP."""
+    center: Center | None
+    total: int
+    # True when `total` is rounded, estimated from a sample: a circle holding more than 5,000
+    # places is not counted one by one. The results themselves are always exact.
+    total_is_estimate: bool
+    page: int
+    per_page: int
+    pages: int
+    results: list[ListingSummary]
+
+
+def location_dict(location: Location | None) -> LocationOut | None:
     if location is None:
         return None
     return {
@@ -19,13 +145,13 @@ def location_dict(location: Location | None) -> dict | None:
     }
 
 
-def center_dict(center: Centroid | None) -> dict | None:
+def center_dict(center: Centroid | None) -> Center | None:
     if center is None:
         return None
     return {"zip": center.zip, "lat": center.lat, "lon": center.lon, "city": center.city, "state": center.state}
 
 
-def listing_summary(listing: Listing, distance: float | None = None, location: Location | None = None) -> dict:
+def listing_summary(listing: Listing, distance: float | None = None, location: Location | None = None) -> ListingSummary:
     return {
         "id": listing.id,
         "name": listing.name,
@@ -56,7 +182,7 @@ def listing_summary(listing: Listing, distance: float | None = None, location: L
     }
 
 
-def listing_detail(listing: Listing) -> dict:
+def listing_detail(listing: Listing) -> ListingDetail:
     data = listing_summary(listing, location=listing.locations[0] if listing.locations else None)
     data.update({
         "description": listing.description,
@@ -82,3 +208,15 @@ def listing_detail(listing: Listing) -> dict:
         "guidance": [{"code": n.code, "text": n.text} for n in guidance.notes_for(listing)],
     })
     return data
+
+
+def search_results(page: SearchPage) -> SearchResults:
+    return {
+        "center": center_dict(page.center),
+        "total": page.total,
+        "total_is_estimate": page.total_is_estimate,
+        "page": page.query.page,
+        "per_page": page.query.per_page,
+        "pages": page.pages,
+        "results": [listing_summary(h.listing, h.distance_miles, h.location) for h in page.hits],
+    }
