@@ -6,6 +6,10 @@
 #   bash bench/serve.sh                      # SQLite, 100,000 listings (built first if missing)
 #   LISTINGS=1000000 bash bench/serve.sh
 #   DATABASE_URL=postgresql://postgres@127.0.0.1/bench LISTINGS=100000 bash bench/serve.sh  # already built
+#   SEARCH_CACHE_URL=off bash bench/serve.sh                       # no result cache (search_cache.py)
+#   SEARCH_CACHE_URL=redis://127.0.0.1:6379/3 bash bench/serve.sh  # shared by the workers (emptied first)
+#   WORKER_CLASS=gthread THREADS=2 bash bench/serve.sh             # gunicorn's worker settings
+#   WARM=all SEARCH_CACHE_URL=redis://127.0.0.1:6379/3 bash bench/serve.sh  # every path asked once before timing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LISTINGS=${LISTINGS:-100000}
@@ -33,11 +37,20 @@ fi
 export DATABASE_URL
 export SECRET_KEY=${SECRET_KEY:-serve-benchmark-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 
+SEARCH_CACHE_URL=${SEARCH_CACHE_URL:-}
+export SEARCH_CACHE_URL SEARCH_CACHE_STATS=$PWD/bench/out/cache-stats.txt
+rm -f "$SEARCH_CACHE_STATS"
+case "$SEARCH_CACHE_URL" in
+  redis://*) $PY -c 'import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()' "$SEARCH_CACHE_URL" ;;
+esac
+echo "result cache: ${SEARCH_CACHE_URL:-per worker (the default)}; workers: ${WORKERS:-2} ${WORKER_CLASS:-sync}${THREADS:+ x $THREADS threads}"
+
 PATHS=bench/out/wrk-paths.txt
 $PY bench/search.py --listings "$LISTINGS" --write-paths "$PATHS"
 PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-.venv/bin/gunicorn --workers 2 --bind "127.0.0.1:$PORT" --access-logfile /dev/null --error-logfile bench/out/gunicorn.log app:app &
+.venv/bin/gunicorn --workers "${WORKERS:-2}" --worker-class "${WORKER_CLASS:-sync}" --threads "${THREADS:-1}" \
+  -c bench/gunicorn_stats.py --bind "127.0.0.1:$PORT" --access-logfile /dev/null --error-logfile bench/out/gunicorn.log app:app &
 GUNICORN=$!
 trap 'kill "$GUNICORN" 2>/dev/null || true; wait "$GUNICORN" 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do
@@ -46,8 +59,23 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null
 
-# Warm both workers (imports, templates, ZIP table, the database's pages).
-head -n 200 "$PATHS" | while read -r path; do curl -fsS -o /dev/null "http://127.0.0.1:$PORT$path"; done
+# Warm both workers (imports, templates, ZIP table, the database's pages). WARM=all asks every path of the
+# mix once first (two at a time), so that a result cache starts full: its steady state, not its first pass.
+if [ "${WARM:-}" = "all" ]; then
+  $PY - "$PATHS" "$PORT" <<'PYEOF'
+import sys, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+paths = [line.strip() for line in open(sys.argv[1]) if line.strip()]
+def get(path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[2]}{path}") as response:
+        response.read()
+with ThreadPoolExecutor(2) as pool:
+    list(pool.map(get, paths))
+print(f"warmed: {len(paths)} paths asked once")
+PYEOF
+else
+  head -n 200 "$PATHS" | while read -r path; do curl -fsS -o /dev/null "http://127.0.0.1:$PORT$path"; done
+fi
 
 run() {  # $1 label, $2 path or paths file
   wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s bench/wrk_search.lua \
@@ -62,6 +90,22 @@ for pid in "$GUNICORN" $(pgrep -P "$GUNICORN" || true); do
   rss="$rss $pid:$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")MB"
 done
 echo "peak RSS per process (master, workers):$rss"
+kill "$GUNICORN" && wait "$GUNICORN" 2>/dev/null || true  # workers write their cache counts as they stop
+if [ -s "$SEARCH_CACHE_STATS" ]; then
+  $PY - "$SEARCH_CACHE_STATS" <<'PYEOF'
+import json, sys
+totals = {}
+for line in open(sys.argv[1]):
+    for kind, counts in (json.loads(line)["cache"] or {}).items():
+        for outcome, n in counts.items():
+            totals.setdefault(kind, {}).setdefault(outcome, 0)
+            totals[kind][outcome] += n
+for kind, counts in sorted(totals.items()):
+    asked = counts.get("hit", 0) + counts.get("miss", 0)
+    print(f"search cache {kind}: {counts.get('hit', 0)} hits, {counts.get('miss', 0)} misses"
+          f" ({counts.get('hit', 0) / max(1, asked):.1%} hits; warm-up included)")
+PYEOF
+fi
 $PY - "$FLOOR" "$SEARCH" <<'PYEOF'
 import sys
 def fields(line):

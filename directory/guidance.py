@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
 from flask_babel import format_date
 
-from .content import load_seed_json, localized
+from .content import current_language, load_seed_json, localized
 from .models import Listing
 
 STALE_AFTER = timedelta(days=180)
@@ -37,12 +39,38 @@ def page_text(key: str) -> str:
     return localized(load_seed_json("guidance.json")["page"][key])
 
 
-def _note(code: str, level: str, **values) -> Note:
+def _note(code: str, level: str, language: str | None = None, **values) -> Note:
     words = load_seed_json("guidance.json")["notes"][code]
-    return Note(code, localized(words["short"]).format(**values), localized(words["text"]).format(**values), level)
+    return Note(code, localized(words["short"], language).format(**values),
+                localized(words["text"], language).format(**values), level)
 
 
-def _note_codes(listing: Listing, today: date) -> list[tuple[str, str, dict]]:
+class _Facts(NamedTuple):
+    """Everything about a listing that its notes depend on (with the day and the reader's language)."""
+    kind: str
+    session_format: str
+    delivery: tuple[str, ...]
+    moderation: str | None
+    online_mode: str | None
+    membership: str | None
+    privacy_policy_url: str | None
+    records_sessions: bool | None
+    anonymity_allowed: bool | None
+    medical_advice_policy: str | None
+    accepting_clients: bool | None
+    license_state: str | None
+    telehealth_states: tuple[str, ...]
+    cost: str
+    last_verified: date | None
+    is_demo: bool
+
+    @classmethod
+    def of(cls, listing) -> "_Facts":
+        return cls(*(tuple(value) if isinstance(value, list) else value
+                     for value in (getattr(listing, name) for name in cls._fields)))
+
+
+def _note_codes(listing: Listing | _Facts, today: date) -> list[tuple[str, str, dict]]:
     """(code, level, placeholder values) for the notes that fit this listing, in order."""
     notes: list[tuple[str, str, dict]] = []
     online = "online" in listing.delivery
@@ -105,7 +133,14 @@ def _note_codes(listing: Listing, today: date) -> list[tuple[str, str, dict]]:
 
 def notes_for(listing: Listing, today: date | None = None) -> list[Note]:
     """Every note for a listing's page, the most important first."""
-    return [_note(code, level, **values) for code, level, values in _note_codes(listing, today or date.today())]
+    return list(_notes(_Facts.of(listing), today or date.today(), current_language()))
+
+
+@lru_cache(maxsize=1024)  # about 1 MB
+def _notes(facts: _Facts, today: date, language: str) -> tuple[Note, ...]:
+    # A pure function of its arguments (the words come from seeds/, read once): a results page
+    # mostly asks for notes it has made before, often for other listings with the same facts.
+    return tuple(_note(code, level, language, **values) for code, level, values in _note_codes(facts, today))
 
 
 def short_notes_for(listing: Listing, today: date | None = None) -> list[Note]:

@@ -6,7 +6,7 @@ from datetime import datetime, time
 from urllib.parse import urlencode
 
 from babel.dates import get_day_names, get_timezone_name
-from flask_babel import format_date, format_decimal, format_time, get_locale
+from flask_babel import format_date, format_decimal, format_time, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -82,6 +82,11 @@ def miles(distance: float | None) -> str:
     return _("%(n)s miles", n=format_decimal(round(distance, 1), format="#,##0.0"))
 
 
+def format_count(n: int) -> str:
+    """A count with the reader's digit grouping (90,000 / 90.000)."""
+    return format_decimal(n, format="#,##0")
+
+
 def verified_text(listing: Listing) -> str:
     if listing.last_verified is None:
         return _("Not yet verified")
@@ -99,14 +104,48 @@ def tel_href(number: str) -> str:
     return f"tel:{digits}"
 
 
+# Words by (language, text): a results page asks for some 300 translations and labels, and
+# flask_babel looks up the request's translations anew for each (most of a page's rendering time).
+# Keyed on get_locale(), so force_locale (a referral sheet in the client's language) still works.
+_WORDS: dict[tuple, str] = {}
+_WORDS_MAX = 20_000  # msgids and codes are few; this only bounds text passed in as a variable
+
+
+def _remember(key: tuple, make) -> str:
+    found = _WORDS.get(key)
+    if found is None:
+        if len(_WORDS) >= _WORDS_MAX:
+            _WORDS.clear()
+        found = _WORDS[key] = make()
+    return found
+
+
+def _template_gettext(text: str) -> str:
+    return _remember((get_locale(), text), lambda: get_translations().ugettext(text))
+
+
+def label(field: str, code: str | None) -> str:
+    """vocabulary.label, remembered per language."""
+    if code is None:
+        return ""
+    return _remember((get_locale(), field, code), lambda: vocabulary.label(field, code))
+
+
 def labels(field: str, codes: list[str]) -> str:
-    return ", ".join(vocabulary.label(field, code) for code in codes)
+    return ", ".join(label(field, code) for code in codes)
 
 
 def register(app) -> None:
+    app.jinja_env.install_gettext_callables(  # flask_babel's, with _template_gettext for gettext
+        gettext=_template_gettext,
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.globals.update(
-        vocab=vocabulary, label=vocabulary.label, labels=labels, schedule_in_words=schedule_in_words,
-        miles=miles, verified_text=verified_text, map_url=map_url, tel_href=tel_href,
+        vocab=vocabulary, label=label, labels=labels, schedule_in_words=schedule_in_words,
+        miles=miles, format_count=format_count, verified_text=verified_text, map_url=map_url, tel_href=tel_href,
         HELPLINE_NUMBER=HELPLINE_NUMBER, get_locale=get_locale, url_with=url_with,
         listing_status_label=lambda code: str(vocabulary.LISTING_STATUS_LABELS.get(code, code)),
         home_for=_home_for,

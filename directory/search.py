@@ -20,6 +20,18 @@ what a scan of every listing with the geodesic distance would:
 - The page is then ranked among the listings within a smaller radius that
   still holds it; the geodesic is computed only for the listings the bounds
   cannot place, about one page's worth.
+- First, one pass over the listings whose id is a multiple of SAMPLE_EVERY,
+  which a partial index holds apart (a sixteenth of the circle's entries),
+  estimates how many places the circle holds and how many listings pass the
+  filters. A circle of more than ESTIMATE_ABOVE places (100 miles around New
+  York holds 90,000 listings of a million) is then not counted: the total is
+  that estimate, reported as one (rounded, `SearchPage.total_is_estimate`),
+  unless it is under ESTIMATE_FROM (too few sampled listings to be near). The page is still exact: it is ranked as
+  always, and if it does not fill from listings in the circle (a page near
+  the end, where remote listings begin, whose offset needs the exact count),
+  the circle is counted after all.
+
+Results show ResultCards (result_cards.py), read with Core, not Listing objects.
 """
 from __future__ import annotations
 
@@ -32,12 +44,13 @@ from typing import Iterable, Mapping
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, bindparam, case, cast, distinct, exists, func, or_, select, union_all
+from sqlalchemy import (BigInteger, Date, Integer, String, and_, bindparam, case, cast, distinct, exists, func, or_,
+                        select, text, union_all)
 from sqlalchemy.orm import joinedload, selectinload
 
-from . import search_index
+from . import search_cache, search_index
 from .extensions import db
-from .freshness import fresh_clause, fresh_entry_clause
+from .freshness import fresh_clause
 from .geo import (
     CHORD_SLACK_MILES,
     Box,
@@ -53,6 +66,8 @@ from .geo import (
     surely_within_chord,
 )
 from .models import Listing, ListingCode, Organization, SearchEntry, ServiceAtLocation
+from .models.search_entry import SAMPLE_EVERY, SAMPLE_PREDICATE
+from .result_cards import ResultCard, load_cards
 from .vocabulary import ALL_FIELDS, MULTI_FIELDS, NATIONWIDE, SINGLE_FIELDS
 
 RADIUS_MIN, RADIUS_MAX, RADIUS_DEFAULT = 1, 500, 25
@@ -100,9 +115,9 @@ class SearchQuery:
 
 @dataclass(frozen=True)
 class Hit:
-    listing: Listing
+    listing: ResultCard  # what a result shows of the listing, with Listing's attribute names
     distance_miles: float | None  # None for remote-only listings and searches without a ZIP
-    location: Location | None  # the nearest location, if any
+    location: object | None  # the nearest location (id, name, address_1, city, ...), if any
 
 
 @dataclass
@@ -111,6 +126,7 @@ class SearchPage:
     center: Centroid | None
     total: int
     hits: list[Hit]
+    total_is_estimate: bool = False  # total is rounded, from a sample (a circle holding very many)
 
     @property
     def pages(self) -> int:
@@ -143,13 +159,13 @@ def _radius(args) -> float:
     raw = _one(args, "radius")
     if raw is None:
         return float(RADIUS_DEFAULT)
-    message = _("The distance must be a number of miles from %(low)s to %(high)s.", low=RADIUS_MIN, high=RADIUS_MAX)
     try:
         value = float(raw) if len(raw) <= 12 else math.nan
     except ValueError:
-        raise SearchError("radius", message) from None
+        value = math.nan
     if not math.isfinite(value) or not RADIUS_MIN <= value <= RADIUS_MAX:
-        raise SearchError("radius", message)
+        raise SearchError("radius", _("The distance must be a number of miles from %(low)s to %(high)s.",
+                                      low=RADIUS_MIN, high=RADIUS_MAX))
     return value
 
 
@@ -251,14 +267,53 @@ def filter_clauses(query: SearchQuery) -> list:
 
 def entry_filter_clauses(query: SearchQuery) -> list:
     """The same conditions as filter_clauses, on SearchEntry (which holds only published listings)."""
-    clauses = [fresh_entry_clause(), *(search_index.has_any(name, _wanted_codes(name, codes))
-                                       for name, codes in query.filters.items())]
-    if query.accepting_clients is not None:
-        clauses.append(search_index.has_any("accepting_clients", ["true" if query.accepting_clients else "false"]))
-    words = _words_match(query)
-    if words:  # rare and not geographic: look the words up on the listing itself
-        clauses.append(exists().where(Listing.id == SearchEntry.listing_id, *words))
-    return clauses
+    return list(_Where(query).clauses)
+
+
+@cache
+def _mask_clauses(columns: tuple) -> tuple:
+    """Freshness and one `bits & mask_i != 0` per filtered field (i-th, on its bits column), values bound.
+
+    Keyed by the columns alone, not the fields' names, so that all the filter
+    combinations share a few statements (and SQLAlchemy a few compiled ones).
+    """
+    return (SearchEntry.fresh_until >= bindparam("today", type_=Date),
+            *(column.op("&")(bindparam(f"mask_{i}", type_=BigInteger)) != 0 for i, column in enumerate(columns)))
+
+
+class _Where:
+    """entry_filter_clauses with its values as parameters; `shape` names the statement (None: not reusable)."""
+
+    def __init__(self, query: SearchQuery):
+        masks = {name: search_index.mask(name, _wanted_codes(name, codes)) for name, codes in query.filters.items()}
+        if query.accepting_clients is not None:
+            masks["accepting_clients"] = search_index.mask("accepting_clients",
+                                                           ["true" if query.accepting_clients else "false"])
+        ordered = sorted(masks, key=lambda name: (search_index.bit_column(name).key, name))
+        columns = tuple(search_index.bit_column(name) for name in ordered)
+        self.params = {"today": search_cache.today(), **{f"mask_{i}": masks[name] for i, name in enumerate(ordered)}}
+        self.clauses = _mask_clauses(columns)
+        self.shape = tuple(column.key for column in columns)
+        words = _words_match(query)
+        if words:  # rare and not geographic: look the words up on the listing itself
+            self.clauses += (exists().where(Listing.id == SearchEntry.listing_id, *words),)
+            self.shape = None
+
+
+_STATEMENTS: dict[tuple, object] = {}
+
+
+def _statement(kind: str, where: _Where, build, box_count: int = 0):
+    """build(), once per (kind, boxes, filter fields): reused, a statement's cache key and SQL are made once."""
+    if where.shape is None:
+        return build()
+    key = (kind, box_count, where.shape)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        if len(_STATEMENTS) > 4096:  # filter combinations are many in theory, few in practice
+            _STATEMENTS.clear()
+        found = _STATEMENTS[key] = build()
+    return found
 
 
 # -- near a place: counting -------------------------------------------------------------
@@ -292,6 +347,12 @@ def _in_boxes(box_count: int):
         for i in range(box_count)))
 
 
+@cache
+def _circle_conditions(box_count: int) -> tuple:
+    # OR stops at the cheap box test for about half the rows the bounding box reads.
+    return (_in_boxes(box_count), or_(_IN_SURE_BOX, _CHORD2 <= bindparam("reach2")))
+
+
 class _Circle:
     """The entries that may lie within `radius` of the centre: SQL conditions and their parameters.
 
@@ -311,8 +372,8 @@ class _Circle:
         for i, box in enumerate(boxes):
             self.params.update({f"bands{i}": bands_of(box), f"lon_min{i}": box.lon_min, f"lon_max{i}": box.lon_max,
                                 f"lat_min{i}": box.lat_min, f"lat_max{i}": box.lat_max})
-        # OR stops at the cheap box test for about half the rows the bounding box reads.
-        self.conditions = [_in_boxes(len(boxes)), or_(_IN_SURE_BOX, _CHORD2 <= bindparam("reach2"))]
+        self.box_count = len(boxes)
+        self.conditions = _circle_conditions(len(boxes))
 
 
 class _Nearest:
@@ -333,7 +394,7 @@ class _Nearest:
         return found
 
 
-def _count_near(circle: _Circle, where: list, nearest: _Nearest) -> int:
+def _count_near(circle: _Circle, where: _Where, nearest: _Nearest) -> int:
     """How many listings have a location within the circle: one pass over it.
 
     The database counts the listings with a location whose chord is within the
@@ -341,12 +402,12 @@ def _count_near(circle: _Circle, where: list, nearest: _Nearest) -> int:
     whose chord cannot decide; only those get a geodesic, and the listings they
     prove outside are taken off the count.
     """
-    counted, undecided = _sql(
+    undecided_id = case((_IN_SURE_BOX, None), (~_SURELY_INSIDE, cast(SearchEntry.id, String)))
+    counted, undecided = _sql(_statement("count", where, lambda: (
         select(func.count(case((SearchEntry.listing_places == 1, 1)))
                + func.count(distinct(case((SearchEntry.listing_places > 1, SearchEntry.listing_id)))),
-               func.aggregate_strings(case((_IN_SURE_BOX, None), (~_SURELY_INSIDE, cast(SearchEntry.id, String))),
-                                      ","))
-        .where(*circle.conditions, *where), circle.params).one()
+               func.aggregate_strings(undecided_id, ","))
+        .where(*circle.conditions, *where.clauses)), circle.box_count), {**circle.params, **where.params}).one()
     if not undecided:
         return counted
     points: dict[int, list] = defaultdict(list)
@@ -361,9 +422,40 @@ def _count_near(circle: _Circle, where: list, nearest: _Nearest) -> int:
                          if listing_id not in surely_in and nearest(listing_id, pts, circle.radius)[0] > circle.radius)
 
 
+ESTIMATE_ABOVE = 5_000  # places (entries) in a circle beyond which its count is estimated, not counted
+ESTIMATE_FROM = 1_000  # ... if the estimate is at least this (from 60-odd sampled listings); else counted
+_SAMPLED = text(SAMPLE_PREDICATE)  # literal, so the databases match it with ix_search_entry_sample's
+
+
+def _estimate_near(circle: _Circle, where: _Where) -> tuple[int, int]:
+    """(places, listings that pass the filters) within the circle, about, from every SAMPLE_EVERY-th listing.
+
+    One pass over a sixteenth of the circle's entries, in the partial index. A listing's entries
+    are all sampled or none, so DISTINCT works as in _count_near. Entries the chord cannot
+    decide are counted in: the estimate errs by far more.
+    """
+    def build():
+        match = and_(*where.clauses)
+        return (select(func.count(),
+                       func.count(case((and_(match, SearchEntry.listing_places == 1), 1)))
+                       + func.count(distinct(case((and_(match, SearchEntry.listing_places > 1),
+                                                   SearchEntry.listing_id)))))
+                .where(_SAMPLED, *circle.conditions))
+
+    places, listings = _sql(_statement("estimate", where, build, circle.box_count),
+                            {**circle.params, **where.params}).one()
+    return places * SAMPLE_EVERY, listings * SAMPLE_EVERY
+
+
+def _about(n: int) -> int:
+    """n to two significant figures (91,234 -> 91,000), as an estimate should be shown."""
+    digits = len(str(n)) - 2
+    return n if digits <= 0 else round(n, -digits)
+
+
 # -- near a place: ranking a page -----------------------------------------------------------
 
-def _within(circle: _Circle, where: list, nearest: _Nearest, limit: int):
+def _within(circle: _Circle, where: _Where, nearest: _Nearest, limit: int):
     """The listings within a radius of the centre, with bounds on their distances.
 
     Reads at most `limit` entries of the circle, nearest chord first. Returns
@@ -374,10 +466,11 @@ def _within(circle: _Circle, where: list, nearest: _Nearest, limit: int):
     """
     points: dict[int, list] = defaultdict(list)
     best_chord2: dict[int, float] = {}
-    rows = _sql(
+    rows = _sql(_statement("within", where, lambda: (
         select(SearchEntry.listing_id, SearchEntry.location_id, SearchEntry.latitude, SearchEntry.longitude,
-               _CHORD2.label("chord2")).where(*circle.conditions, *where).order_by("chord2").limit(limit),
-        circle.params).all()
+               _CHORD2.label("chord2")).where(*circle.conditions, *where.clauses).order_by("chord2")
+        .limit(bindparam("limit", type_=Integer))), circle.box_count),
+        {**circle.params, **where.params, "limit": limit}).all()
     radius = circle.radius
     if len(rows) == limit:
         radius = min(radius, math.sqrt(max(0.0, rows[-1].chord2)) - 2 * CHORD_SLACK_MILES)
@@ -416,7 +509,7 @@ def _rank(found: dict[int, tuple[float, float, list]], radius: float, start: int
     return [(lid, miles, location_id) for miles, location_id, lid in measured[start - before:stop - before]]
 
 
-def _page_near(center: Centroid, circle: _Circle, where: list, start: int, stop: int, total: int,
+def _page_near(center: Centroid, circle: _Circle, where: _Where, start: int, stop: int, total: int,
                nearest: _Nearest) -> list[Row]:
     """Rows start..stop of the listings within the circle, nearest first.
 
@@ -447,13 +540,16 @@ def _remote_areas(center: Centroid) -> tuple[str, ...]:
     return (center.state, NATIONWIDE)
 
 
-def _count_remote(center: Centroid, where: list) -> int:
+def _count_remote(center: Centroid, where: _Where) -> int:
     # Entries are one per listing and matching area (a nationwide listing has only its "US" entry).
-    return _sql(select(func.count()).select_from(SearchEntry)
-                .where(SearchEntry.area.in_(_remote_areas(center)), *where)).scalar()
+    state, country = _remote_areas(center)
+    return _sql(_statement("count remote", where, lambda: (
+        select(func.count()).select_from(SearchEntry)
+        .where(SearchEntry.area.in_([bindparam("state"), bindparam("country")]), *where.clauses))),
+        {**where.params, "state": state, "country": country}).scalar()
 
 
-def _page_remote(center: Centroid, where: list, offset: int, limit: int) -> list[int]:
+def _page_remote(center: Centroid, where: _Where, offset: int, limit: int) -> list[int]:
     """Remote-only listings for the ZIP's state or the country, by name then id.
 
     Each area is read in index order and the database merges the two short lists,
@@ -461,13 +557,20 @@ def _page_remote(center: Centroid, where: list, offset: int, limit: int) -> list
     """
     if limit <= 0:
         return []
-    per_area = [select(SearchEntry.listing_id, SearchEntry.sort_name)
-                .where(SearchEntry.area == area, *where)
-                .order_by(SearchEntry.sort_name, SearchEntry.listing_id).limit(offset + limit).subquery()
-                for area in _remote_areas(center)]
-    merged = union_all(*(select(sub.c.listing_id, sub.c.sort_name) for sub in per_area)).subquery()
-    return list(_sql(select(merged.c.listing_id).order_by(merged.c.sort_name, merged.c.listing_id)
-                     .offset(offset).limit(limit)).scalars())
+    def build():
+        per_area = [select(SearchEntry.listing_id, SearchEntry.sort_name)
+                    .where(SearchEntry.area == bindparam(area), *where.clauses)
+                    .order_by(SearchEntry.sort_name, SearchEntry.listing_id)
+                    .limit(bindparam("area_limit", type_=Integer)).subquery()
+                    for area in ("state", "country")]
+        merged = union_all(*(select(sub.c.listing_id, sub.c.sort_name) for sub in per_area)).subquery()
+        return (select(merged.c.listing_id).order_by(merged.c.sort_name, merged.c.listing_id)
+                .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)))
+
+    state, country = _remote_areas(center)
+    return list(_sql(_statement("page remote", where, build),
+                     {**where.params, "state": state, "country": country, "area_limit": offset + limit,
+                      "offset": offset, "limit": limit}).scalars())
 
 
 # -- without a place ---------------------------------------------------------------------------
@@ -496,16 +599,9 @@ def _with_details(stmt):
     )
 
 
-def load_listings(ids: list[int]) -> dict[int, Listing]:
-    """The listings of a results page, with what a result shows (no phones or schedules)."""
-    if not ids:
-        return {}
-    stmt = select(Listing).where(Listing.id.in_(ids)).options(
-        selectinload(Listing.codes),
-        joinedload(Listing.organization),
-        selectinload(Listing.service_at_locations).joinedload(ServiceAtLocation.location),
-    )
-    return {listing.id: listing for listing in db.session.scalars(stmt).unique()}
+def load_listings(ids: list[int]) -> dict[int, ResultCard]:
+    """The listings of a results page, as what a result shows (no phones or schedules)."""
+    return load_cards(ids)
 
 
 def get_published_listing(listing_id: int) -> Listing | None:
@@ -516,29 +612,46 @@ def get_published_listing(listing_id: int) -> Listing | None:
 
 
 def run_search(query: SearchQuery) -> SearchPage:
+    """One page of results; what was found is cached per search generation (search_cache.py)."""
+    center = lookup_zip(query.zip) if query.zip else None
+    total, estimated, page_rows = search_cache.cached_rows(query, lambda: _find(query, center))
+    listings = load_listings([lid for lid, _, _ in page_rows])
+    hits = []
+    for listing_id, miles, location_id in page_rows:
+        listing = listings.get(listing_id)
+        if listing is None:  # deleted behind the ORM's back, without search_index.refresh()
+            continue
+        location = next((loc for loc in listing.locations if loc.id == location_id), None)
+        hits.append(Hit(listing, miles, location))
+    return SearchPage(query=query, center=center, total=total, hits=hits, total_is_estimate=estimated)
+
+
+def _find(query: SearchQuery, center: Centroid | None) -> tuple[int, bool, list[Row]]:
+    """(total, whether it is an estimate, the page's rows)."""
     start = (query.page - 1) * query.per_page
     stop = start + query.per_page
-    center = lookup_zip(query.zip) if query.zip else None
-
+    estimated = False
     if center is None:
         clauses = filter_clauses(query)
         total = _count(clauses)
         page_rows = [(lid, None, None) for lid in _paged_ids(clauses, start, query.per_page)]
     else:
-        where = entry_filter_clauses(query)
+        where = _Where(query)
         circle = _Circle(center, query.radius)
         nearest = _Nearest(center)
-        near_total = _count_near(circle, where, nearest)
-        total = near_total + _count_remote(center, where)
-        page_rows = _page_near(center, circle, where, start, stop, near_total, nearest)
-        remote_offset = max(0, start - near_total)
-        page_rows += [(lid, None, None) for lid in
-                      _page_remote(center, where, remote_offset, query.per_page - len(page_rows))]
-
-    listings = load_listings([lid for lid, _, _ in page_rows])
-    hits = []
-    for listing_id, miles, location_id in page_rows:
-        listing = listings[listing_id]
-        location = next((loc for loc in listing.locations if loc.id == location_id), None)
-        hits.append(Hit(listing, miles, location))
-    return SearchPage(query=query, center=center, total=total, hits=hits)
+        # A search with words is rare and counts its circle (its filter is no column of the index).
+        places, about = _estimate_near(circle, where) if where.shape is not None else (0, 0)
+        if places > ESTIMATE_ABOVE and about >= ESTIMATE_FROM and stop * 2 <= about:  # a crowded circle
+            page_rows = _page_near(center, circle, where, start, stop, about, nearest)
+            estimated = len(page_rows) == stop - start  # a full page from the circle needs no exact count
+        if not estimated:  # a page near its end, where the remote listings start, needs the exact count
+            near_total = _count_near(circle, where, nearest)
+        if estimated:
+            total = max(_about(about + _count_remote(center, where)), stop)  # at least the pages shown
+        else:
+            total = near_total + _count_remote(center, where)
+            page_rows = _page_near(center, circle, where, start, stop, near_total, nearest)
+            remote_offset = max(0, start - near_total)
+            page_rows += [(lid, None, None) for lid in
+                          _page_remote(center, where, remote_offset, query.per_page - len(page_rows))]
+    return total, estimated, page_rows

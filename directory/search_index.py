@@ -11,20 +11,27 @@ Entries follow the ORM: after each flush, the entries of every listing whose
 row, codes or locations were touched are rewritten from the database, in the
 same transaction. Writes that bypass the ORM (bulk Core inserts, raw SQL)
 must call `refresh(connection, listing_ids)` or `rebuild(connection)`.
+
+Every such write also changes the search generation (`bump_generation`, in
+the same transaction), and so does a change to an organization (results show
+its name): cached search answers (search_cache.py) are keyed on it, so none
+outlives the commit of a write that could change it.
 """
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from itertools import chain
 from typing import Iterable, Iterator
 
-from sqlalchemy import and_, bindparam, delete, event, func, insert, select
+from sqlalchemy import and_, bindparam, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .freshness import fresh_until
 from .geo import earth_xyz, latitude_band
-from .models import Listing, ListingCode, Location, SearchEntry, ServiceAtLocation
+from .models import Listing, ListingCode, Location, Organization, SearchEntry, ServiceAtLocation
+from .models.search_entry import SearchIndexState
 from .vocabulary import MULTI_FIELDS, NATIONWIDE, SINGLE_FIELDS
 
 # -- filter bits ----------------------------------------------------------------
@@ -56,13 +63,23 @@ BIT_LAYOUT = _layout()
 _WORD_COLUMNS = {1: SearchEntry.filter_bits_1, 2: SearchEntry.filter_bits_2}
 
 
+def mask(field: str, codes: Iterable[str]) -> int:
+    """The bits of these codes of this field (in the word bit_column(field) holds)."""
+    bits = BIT_LAYOUT[field][1]
+    value = 0
+    for code in codes:
+        value |= bits[code]
+    return value
+
+
+def bit_column(field: str):
+    """The SearchEntry column (filter_bits_1 or _2) holding this field's bits."""
+    return _WORD_COLUMNS[BIT_LAYOUT[field][0]]
+
+
 def has_any(field: str, codes: Iterable[str]):
     """SQL: the entry's listing has at least one of these codes in this field."""
-    word, bits = BIT_LAYOUT[field]
-    mask = 0
-    for code in codes:
-        mask |= bits[code]
-    return _WORD_COLUMNS[word].op("&")(mask) != 0
+    return bit_column(field).op("&")(mask(field, codes)) != 0
 
 
 def filter_bits(values: dict[str, Iterable[str]]) -> tuple[int, int]:
@@ -137,8 +154,31 @@ def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:
         yield items[start:start + size]
 
 
+# -- the generation ------------------------------------------------------------------
+
+_STATE_ID = 1
+
+
+def bump_generation(connection: Connection) -> None:
+    """Give search a new generation, in the connection's transaction: cached answers stop matching on commit."""
+    generation = secrets.randbits(62)
+    changed = connection.execute(update(SearchIndexState).where(SearchIndexState.id == _STATE_ID)
+                                 .values(generation=generation)).rowcount
+    if not changed:  # the table was emptied (tests do, between tests)
+        connection.execute(insert(SearchIndexState).values(id=_STATE_ID, generation=generation))
+
+
+_GENERATION = select(SearchIndexState.generation).where(SearchIndexState.id == _STATE_ID)
+
+
+def current_generation(connection: Connection) -> int | None:
+    """The generation as this connection's transaction sees it (None: no row yet, so nothing may be cached)."""
+    return connection.execute(_GENERATION).scalar()
+
+
 def refresh(connection: Connection, listing_ids: Iterable[int]) -> None:
     """Rewrite the entries of these listings from the database as it is now."""
+    bump_generation(connection)
     for ids in _chunks(sorted(set(listing_ids))):
         connection.execute(delete(SearchEntry).where(SearchEntry.listing_id.in_(ids)))
         rows, _ = _entries(ids, connection)
@@ -146,8 +186,13 @@ def refresh(connection: Connection, listing_ids: Iterable[int]) -> None:
             connection.execute(_INSERT, rows)
 
 
-def rebuild(connection: Connection, batch: int = 5000, progress=None) -> int:
-    """Rewrite every entry (after bulk loads, and in the migration that made the table)."""
+def rebuild(connection: Connection, batch: int = 5000, progress=None, new_generation: bool = True) -> int:
+    """Rewrite every entry (after bulk loads, and in the migration that made the table).
+
+    `new_generation=False` only for that migration, older than the generation's table.
+    """
+    if new_generation:
+        bump_generation(connection)
     connection.execute(delete(SearchEntry))
     after_id, done = 0, 0
     while True:
@@ -165,9 +210,11 @@ def rebuild(connection: Connection, batch: int = 5000, progress=None) -> int:
 
 @event.listens_for(Session, "after_flush")
 def _refresh_touched_listings(session: Session, _flush_context) -> None:
-    listing_ids, location_ids = set(), set()
+    listing_ids, location_ids, organizations = set(), set(), False
     for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, Listing):
+        if isinstance(obj, Organization):  # results show its name
+            organizations = True
+        elif isinstance(obj, Listing):
             listing_ids.add(obj.id)
         elif isinstance(obj, (ListingCode, ServiceAtLocation)):
             listing_ids.add(obj.listing_id)
@@ -179,4 +226,6 @@ def _refresh_touched_listings(session: Session, _flush_context) -> None:
             select(ServiceAtLocation.listing_id).where(ServiceAtLocation.location_id.in_(location_ids))))
     listing_ids.discard(None)
     if listing_ids:
-        refresh(session.connection(), listing_ids)
+        refresh(session.connection(), listing_ids)  # bumps the generation
+    elif organizations or location_ids:
+        bump_generation(session.connection())

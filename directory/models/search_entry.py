@@ -2,10 +2,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+
+
+SAMPLE_EVERY = 16
+# Spelled literally (no bound parameters), so both databases see that a query's term matches the index's.
+SAMPLE_PREDICATE = f"listing_id % {SAMPLE_EVERY} = 0"
 
 
 class SearchEntry(db.Model):
@@ -29,6 +34,11 @@ class SearchEntry(db.Model):
               "fresh_until"),
         # Narrow, for counting a state's and the country's remote entries (tens of thousands at scale).
         Index("ix_search_entry_area_filters", "area", "fresh_until", "filter_bits_1", "filter_bits_2"),
+        # Every SAMPLE_EVERY-th listing's places (by id), for estimating a huge circle's count from a
+        # sixteenth of its entries (search.py). Partial: a sixteenth of the place index's size.
+        Index("ix_search_entry_sample", "band", "longitude", "latitude", "x", "y", "z",
+              "filter_bits_1", "filter_bits_2", "listing_id", "fresh_until", "listing_places",
+              sqlite_where=text(SAMPLE_PREDICATE), postgresql_where=text(SAMPLE_PREDICATE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,3 +60,18 @@ class SearchEntry(db.Model):
     # The last day the listing stays in search unconfirmed (freshness.py): the clock cannot rewrite
     # entries, so each carries its own expiry and search compares it with today.
     fresh_until: Mapped[date | None] = mapped_column(Date)
+
+
+class SearchIndexState(db.Model):
+    """One row: a number that changes with every write to what search shows (search_index.bump_generation).
+
+    Cached search answers (search_cache.py) are keyed on it, so a write makes
+    every earlier answer unreachable at once, in every process, when it commits.
+    It is a random number, not a counter, so that it never comes back to an
+    earlier value, even after the table is emptied and refilled.
+    """
+
+    __tablename__ = "search_index_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)

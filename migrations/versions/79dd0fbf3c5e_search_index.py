@@ -50,7 +50,7 @@ def upgrade():
     # ### end Alembic commands ###
     from directory import search_index
 
-    search_index.rebuild(op.get_bind())
+    search_index.rebuild(op.get_bind(), new_generation=False)  # search_index_state comes later (c4f1d2a9b7e3)
 
 
 def downgrade():

@@ -1,0 +1,190 @@
+"""Cached search answers that are never stale.
+
+A key holds the search generation (search_index.bump_generation: every write
+to what search shows changes it, in the writer's transaction), today's date
+(listings leave search by date, and guidance names dates) and the normalised
+query; for a JSON answer also the language and the host (its URLs are
+absolute). A write therefore makes every earlier answer unreachable the moment
+it commits, in every process, without anyone deleting anything; an answer is
+reused only for requests that see the same data on the same day.
+
+Two things are cached:
+- `cached_rows`: what run_search found (total and the page's ids and
+  distances), shared by /search, /counselors and the API;
+- `cached_json`: the API's whole response body.
+
+Where: a small LRU in each process (SEARCH_CACHE_LOCAL_MB, default 4: about
+150 API pages; a worker must stay well under 300 MB), and,
+when SEARCH_CACHE_URL names a Redis server (redis://127.0.0.1:6379/2), there
+too, shared by every worker, entries expiring after SEARCH_CACHE_TTL seconds
+(default 3600; unreachable ones just age out). Redis being down only costs
+speed: the cache stops asking it for a minute. SEARCH_CACHE_URL=off turns
+caching off.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from datetime import date
+from typing import Callable
+
+from flask import current_app, request
+
+from . import search_index
+from .extensions import db
+
+log = logging.getLogger(__name__)
+RETRY_REDIS_AFTER = 60.0  # seconds
+
+
+class _LocalLRU:
+    """Least recently used entries up to a number of bytes (thread-safe: gthread workers share it)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: bytes) -> None:
+        cost = len(value) + len(key) + 100
+        if cost > self.max_bytes:
+            return
+        with self.lock:
+            old = self.items.pop(key, None)
+            if old is not None:
+                self.size -= len(old) + len(key) + 100
+            self.items[key] = value
+            self.size += cost
+            while self.size > self.max_bytes:
+                old_key, old_value = self.items.popitem(last=False)
+                self.size -= len(old_value) + len(old_key) + 100
+
+
+class SearchCache:
+    def __init__(self, redis_url: str | None, local_bytes: int, ttl: int):
+        self.local = _LocalLRU(local_bytes)
+        self.ttl = ttl
+        self.redis = None
+        self.redis_down_until = 0.0
+        if redis_url:
+            import redis
+
+            self.redis = redis.Redis.from_url(redis_url, socket_timeout=0.1, socket_connect_timeout=0.1)
+        self.hits = self.misses = 0
+        self.stats: dict[str, dict[str, int]] = {}  # kind ("rows", "json") -> {"hit": n, "miss": n}
+
+    def _redis_failed(self, error: Exception) -> None:
+        log.warning("search cache: Redis unavailable (%s); using the process's own cache for %ss",
+                    error, RETRY_REDIS_AFTER)
+        self.redis_down_until = time.monotonic() + RETRY_REDIS_AFTER
+
+    def _redis_usable(self) -> bool:
+        return self.redis is not None and time.monotonic() >= self.redis_down_until
+
+    def get(self, key: str) -> bytes | None:
+        value = self.local.get(key)
+        if value is None and self._redis_usable():
+            try:
+                value = self.redis.get(key)
+            except Exception as error:  # noqa: BLE001 - any Redis failure: answer without it
+                self._redis_failed(error)
+            if value is not None:
+                self.local.put(key, value)
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        counts = self.stats.setdefault(key.split(":", 2)[1], {"hit": 0, "miss": 0})
+        counts["miss" if value is None else "hit"] += 1
+        return value
+
+    def put(self, key: str, value: bytes) -> None:
+        self.local.put(key, value)
+        if self._redis_usable():
+            try:
+                self.redis.set(key, value, ex=self.ttl)
+            except Exception as error:  # noqa: BLE001
+                self._redis_failed(error)
+
+
+def _settings(app) -> tuple[str | None, int, int]:
+    def setting(name: str, default: str) -> str:
+        value = app.config.get(name)
+        return str(value if value is not None else os.environ.get(name, default)).strip()
+
+    return (setting("SEARCH_CACHE_URL", ""), int(float(setting("SEARCH_CACHE_LOCAL_MB", "4")) * 1024 * 1024),
+            int(setting("SEARCH_CACHE_TTL", "3600")))
+
+
+def get_cache() -> SearchCache | None:
+    """The app's cache (made on first use from its settings), or None when caching is off."""
+    app = current_app._get_current_object()
+    if "search_cache" not in app.extensions:
+        url, local_bytes, ttl = _settings(app)
+        off = url.lower() in ("off", "none", "0", "false") or local_bytes <= 0
+        app.extensions["search_cache"] = None if off else SearchCache(url or None, local_bytes, ttl)
+    return app.extensions["search_cache"]
+
+
+def _query_key(query) -> str:
+    filters = sorted((name, tuple(sorted(codes))) for name, codes in query.filters.items())
+    return repr((query.zip, query.radius, filters, query.accepting_clients, query.q, query.page, query.per_page))
+
+
+def today() -> date:
+    """The day search compares entries' fresh_until with, and that keys carry."""
+    return date.today()
+
+
+def _key(kind: str, generation: int, parts: str) -> str:
+    digest = hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()
+    return f"search:{kind}:{generation}:{today().isoformat()}:{digest}"
+
+
+def _generation() -> int | None:
+    return search_index.current_generation(db.session.connection())
+
+
+def cached_rows(query, compute: Callable[[], tuple[int, bool, list]]) -> tuple[int, bool, list]:
+    """(total, total_is_estimate, [(listing_id, miles, location_id)]) for the query, computed at most once a generation."""
+    cache = get_cache()
+    generation = _generation() if cache is not None else None
+    if generation is None:
+        return compute()
+    key = _key("rows", generation, _query_key(query))
+    found = cache.get(key)
+    if found is not None:
+        total, estimated, rows = json.loads(found)
+        return total, estimated, [tuple(row) for row in rows]
+    result = compute()
+    cache.put(key, json.dumps(result, separators=(",", ":")).encode())
+    return result
+
+
+def cached_json(query, compute: Callable[[], dict]):
+    """The JSON response for the query: the stored body if this generation made it, else compute() as JSON."""
+    cache = get_cache()
+    generation = _generation() if cache is not None else None
+    if generation is None:
+        return current_app.json.response(compute())
+    from flask_babel import get_locale
+
+    key = _key("json", generation, f"{get_locale()}|{request.host_url}|{_query_key(query)}")
+    body = cache.get(key)
+    if body is None:
+        response = current_app.json.response(compute())
+        cache.put(key, response.get_data())
+        return response
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)

@@ -1,0 +1,268 @@
+"""Cached search answers (search_cache.py) are the fresh answers: every write is seen by the next search.
+
+The cache is on in the whole suite (a per-process LRU by default), so every
+other search test runs through it too; these tests make sure that each way a
+listing changes reaches the next search, and that cached bodies equal fresh ones.
+"""
+from __future__ import annotations
+
+import socket
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from directory import freshness, search_cache, search_index
+from directory.extensions import db
+from directory.geo import lookup_zip
+from directory.models import Listing, SearchEntry
+from tests.test_moderation import Team, latest_revision
+from tests.listing_forms import support_group
+
+NEAR = {"zip": "60614", "radius": "25"}
+
+
+def api(client, **params) -> dict:
+    response = client.get("/api/v1/search", query_string={**NEAR, **params})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def names(client, **params) -> list[str]:
+    return [r["name"] for r in api(client, **params)["results"]]
+
+
+def html(client, **params) -> str:
+    return client.get("/search", query_string={**NEAR, **params}).get_data(as_text=True)
+
+
+@pytest.fixture
+def cache(app):
+    """A fresh per-process cache for the test (the app's own, emptied)."""
+    app.extensions.pop("search_cache", None)
+    yield search_cache.get_cache()
+    app.extensions.pop("search_cache", None)
+
+
+@pytest.fixture
+def no_cache(app):
+    def fresh(client, path: str, params: dict) -> bytes:
+        saved = app.extensions.get("search_cache")
+        app.extensions["search_cache"] = None
+        try:
+            return client.get(path, query_string=params).get_data()
+        finally:
+            app.extensions["search_cache"] = saved
+    return fresh
+
+
+@pytest.fixture
+def team(client, auth, make):
+    return Team(client, auth, make)
+
+
+def test_a_cached_answer_is_byte_for_byte_the_fresh_one(client, make, cache, no_cache):
+    for k in range(30):
+        make.listing(zip=["60614", "60622", "60657"][k % 3], commit=False, cost=["free", "fee"][k % 2],
+                     delivery=["in_person", "online"][: 1 + k % 2])
+    make.listing(service_area=["IL"], delivery=["online"], commit=False)
+    db.session.commit()
+    for params in ({**NEAR}, {**NEAR, "cost": "free", "page": "2", "per_page": "7"}, {"q": "Test"},
+                   {**NEAR, "delivery": ["online", "phone"]}):
+        first = client.get("/api/v1/search", query_string=params).get_data()
+        hits = cache.hits
+        second = client.get("/api/v1/search", query_string=params).get_data()
+        assert cache.hits > hits, "the second request is answered from the cache"
+        assert first == second == no_cache(client, "/api/v1/search", params)
+        assert client.get("/search", query_string=params).get_data() == no_cache(client, "/search", params)
+
+
+def test_the_same_query_spelled_differently_shares_an_answer(client, make, cache):
+    make.listing(zip="60614", delivery=["online", "phone"])
+    a = client.get("/api/v1/search?zip=60614&delivery=online&delivery=phone").get_data()
+    hits = cache.hits
+    b = client.get("/api/v1/search?delivery=phone&zip=60614&delivery=online&radius=25.0").get_data()
+    assert a == b and cache.hits > hits
+
+
+def test_the_language_and_host_are_part_of_a_json_answer(client, make, cache):
+    make.listing(zip="60614", delivery=["online"], moderation="unmoderated")
+    english = api(client)["results"][0]["guidance"]
+    spanish = client.get("/api/v1/search?zip=60614", headers={"Accept-Language": "es"}).json["results"][0]["guidance"]
+    assert english and [n["code"] for n in spanish] == [n["code"] for n in english]
+    assert [n["text"] for n in spanish] != [n["text"] for n in english]
+    other_host = client.get("/api/v1/search?zip=60614", base_url="https://other.example").json["results"][0]
+    assert other_host["url"].startswith("https://other.example/")
+
+
+def test_orm_writes_reach_the_next_search(client, make, cache):
+    item = make.listing(zip="60614", name="Alder Circle", cost="free")
+    assert names(client) == ["Alder Circle"] and names(client, cost="fee") == []
+
+    item.cost = "fee"  # edit a column
+    db.session.commit()
+    assert names(client, cost="fee") == ["Alder Circle"] and names(client, cost="free") == []
+
+    item.name = "Birch Circle"  # edit what a result shows
+    db.session.commit()
+    assert names(client) == ["Birch Circle"]
+    assert "Birch Circle" in html(client)
+
+    item.set_codes("language", ["en", "vi"])  # edit codes (no change to the listing's row)
+    db.session.commit()
+    assert names(client, language="vi") == ["Birch Circle"]
+    assert api(client)["results"][0]["languages"] == ["en", "vi"]
+
+    item.organization.name = "Renamed Alliance"  # results show the organization's name
+    db.session.commit()
+    assert api(client)["results"][0]["organization"]["name"] == "Renamed Alliance"
+    assert "Renamed Alliance" in html(client)
+
+    far = lookup_zip("10001")  # move its location
+    item.locations[0].latitude, item.locations[0].longitude, item.locations[0].city = far.lat, far.lon, "New York"
+    db.session.commit()
+    assert names(client) == [] and names(client, zip="10001") == ["Birch Circle"]
+    assert api(client, zip="10001")["results"][0]["location"]["city"] == "New York"
+
+    second = make.listing(zip="10001", name="Cedar Circle")  # create
+    assert names(client, zip="10001") == ["Birch Circle", "Cedar Circle"] or \
+        names(client, zip="10001") == ["Cedar Circle", "Birch Circle"]
+
+    item.status = "archived"  # unpublish
+    db.session.commit()
+    assert names(client, zip="10001") == ["Cedar Circle"]
+
+    db.session.delete(second)  # delete
+    db.session.commit()
+    assert names(client, zip="10001") == []
+
+
+def test_approving_editing_confirming_and_archiving_reach_the_next_search(client, make, cache, team):
+    team.as_coordinator()
+    team.submit(support_group(name="Sunrise circle"))
+    listing = db.session.scalar(select(Listing))
+    team.auth.logout()
+    assert "Sunrise circle" not in names(client, q="Sunrise")
+
+    team.as_moderator()
+    team.approve(latest_revision().id)  # approve
+    team.auth.logout()
+    assert names(client, q="Sunrise") == ["Sunrise circle"]
+
+    team.as_coordinator()
+    team.submit(support_group(name="Sunset circle"), listing_id=listing.id)  # edit, then approve the edit
+    team.as_moderator()
+    team.approve(latest_revision().id)
+    team.auth.logout()
+    assert names(client, q="Sunset") == ["Sunset circle"] and names(client, q="Sunrise") == []
+
+    db.session.execute(update(Listing).where(Listing.id == listing.id)  # make it old (behind the ORM)...
+                       .values(last_verified=date.today() - timedelta(days=200)))
+    search_index.refresh(db.session.connection(), [listing.id])  # ...as such writes must: refresh
+    db.session.commit()
+    assert api(client, q="Sunset")["results"][0]["last_verified"] == (date.today() - timedelta(days=200)).isoformat()
+
+    team.as_coordinator()
+    assert client.post(f"/coordinator/listings/{listing.id}/confirm",  # confirm it is still accurate
+                       data={"csrf_token": team.auth.csrf_token("/coordinator/")}).status_code == 302
+    team.auth.logout()
+    assert api(client, q="Sunset")["results"][0]["last_verified"] == date.today().isoformat()
+
+    team.as_coordinator()
+    client.post(f"/coordinator/listings/{listing.id}/archive", data={"csrf_token": team.auth.csrf_token("/coordinator/")})
+    team.auth.logout()
+    assert names(client, q="Sunset") == []
+
+
+def test_a_listing_leaves_search_when_it_expires_without_any_write(client, make, cache, monkeypatch):
+    """Expiry is by date, not by a write: the date is part of the key."""
+    today = date.today()
+    make.listing(zip="60614", name="Aging Circle", last_verified=today - timedelta(days=freshness.EXPIRED_DAYS))
+    assert names(client) == ["Aging Circle"]
+    assert names(client) == ["Aging Circle"]  # now cached
+
+    class Tomorrow(date):
+        @classmethod
+        def today(cls):
+            return today + timedelta(days=1)
+
+    monkeypatch.setattr(freshness, "date", Tomorrow)
+    monkeypatch.setattr(search_cache, "date", Tomorrow)
+    assert names(client) == []
+
+
+def test_writes_that_bypass_the_orm_are_seen_once_they_refresh_the_index(client, make, cache):
+    item = make.listing(zip="60614", name="Quiet Circle")
+    assert names(client) == ["Quiet Circle"]
+    db.session.execute(update(Listing).where(Listing.id == item.id).values(status="archived"))
+    search_index.refresh(db.session.connection(), [item.id])
+    db.session.commit()
+    assert names(client) == []
+    assert db.session.scalar(select(SearchEntry.id).where(SearchEntry.listing_id == item.id)) is None
+
+
+def test_an_uncommitted_write_is_not_served_to_others(app, client, make, cache):
+    """A generation written in a transaction that rolls back is never seen again."""
+    item = make.listing(zip="60614", name="Steady Circle")
+    assert names(client) == ["Steady Circle"]
+    item.name = "Passing Name"
+    db.session.flush()  # the writer's transaction has a new generation (and would cache under it)
+    db.session.rollback()
+    assert names(client) == ["Steady Circle"]
+
+
+def test_caching_can_be_turned_off(app, client, make):
+    app.extensions.pop("search_cache", None)
+    app.config["SEARCH_CACHE_URL"] = "off"
+    try:
+        assert search_cache.get_cache() is None
+        make.listing(zip="60614", name="Plain Circle")
+        assert names(client) == ["Plain Circle"]
+    finally:
+        app.config.pop("SEARCH_CACHE_URL")
+        app.extensions.pop("search_cache", None)
+
+
+def _redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_a_shared_redis_cache_serves_other_processes_and_follows_writes(app, client, make):
+    app.extensions.pop("search_cache", None)
+    app.config["SEARCH_CACHE_URL"] = "redis://127.0.0.1:6379/15"
+    try:
+        item = make.listing(zip="60614", name="Shared Circle")
+        first = client.get("/api/v1/search", query_string=NEAR).get_data()
+        app.extensions.pop("search_cache", None)  # another process: empty local cache, same Redis
+        other = search_cache.get_cache()
+        second = client.get("/api/v1/search", query_string=NEAR).get_data()
+        assert second == first and other.hits >= 1
+        item.name = "Shared Circle Renamed"
+        db.session.commit()
+        assert names(client) == ["Shared Circle Renamed"]
+    finally:
+        app.config.pop("SEARCH_CACHE_URL")
+        app.extensions.pop("search_cache", None)
+
+
+def test_search_works_when_redis_is_down(app, client, make):
+    app.extensions.pop("search_cache", None)
+    app.config["SEARCH_CACHE_URL"] = f"redis://127.0.0.1:{_closed_port()}/0"
+    try:
+        make.listing(zip="60614", name="Sturdy Circle")
+        assert names(client) == ["Sturdy Circle"]
+        assert names(client) == ["Sturdy Circle"]
+    finally:
+        app.config.pop("SEARCH_CACHE_URL")
+        app.extensions.pop("search_cache", None)
