@@ -46,7 +46,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (BigInteger, Date, Integer, String, and_, bindparam, case, cast, distinct, exists, func, or_,
                         select, text, union_all)
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from . import search_cache, search_index
 from .extensions import db
@@ -68,7 +68,7 @@ from .geo import (
 from .models import Listing, ListingCode, Organization, SearchEntry, ServiceAtLocation
 from .models.search_entry import SAMPLE_EVERY, SAMPLE_PREDICATE
 from .result_cards import ResultCard, load_cards
-from .vocabulary import ALL_FIELDS, MULTI_FIELDS, NATIONWIDE, SINGLE_FIELDS
+from .vocabulary import ALL_FIELDS, NATIONWIDE, SINGLE_FIELDS
 
 RADIUS_MIN, RADIUS_MAX, RADIUS_DEFAULT = 1, 500, 25
 PER_PAGE_MAX, PER_PAGE_DEFAULT = 100, 20

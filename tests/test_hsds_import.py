@@ -15,7 +15,8 @@ from directory.hsds.export import export
 from directory.models import AuditEvent, Listing, ListingRevision, Organization, Phone
 from directory.seeding import seed_taxonomy
 from tests.conftest import empty_all_tables
-from tests.test_hsds_export import HSDS_DIR, NO_HSDS, read_csv
+from tests.hsds_schemas import HSDS_DIR, NO_HSDS, schema_errors
+from tests.test_hsds_export import read_csv
 
 EXAMPLES = HSDS_DIR / "examples"
 needs_hsds = pytest.mark.skipif(not (EXAMPLES / "csv").is_dir(), reason=NO_HSDS)
@@ -450,20 +451,10 @@ def test_a_moderator_approving_an_import_keeps_what_the_form_cannot_show(app, ma
 @needs_hsds
 def test_kept_terms_export_valid_hsds(app, make, tmp_path):
     """Other terms go out as valid attributes, and their term and taxonomy rows keep the package's keys whole."""
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-
     make.hsds_dataset()
     export(tmp_path)
-    schema_dir = HSDS_DIR / "schema"
-    registry = Registry().with_resources(
-        [(p.name, Resource.from_contents(json.loads(p.read_text()), default_specification=DRAFT202012))
-         for p in schema_dir.glob("*.json")])
-    validator = Draft202012Validator(json.loads((schema_dir / "compiled" / "service.json").read_text()),
-                                     registry=registry)
     for service in json.loads((tmp_path / "services.json").read_text(encoding="utf-8")):
-        assert not [error.message for error in validator.iter_errors(service)]
+        assert not schema_errors(service, "compiled/service.json")
     terms = {row[0]: row for row in read_csv(tmp_path / "taxonomy_terms.csv")[1:]}
     taxonomies = {row[0] for row in read_csv(tmp_path / "taxonomies.csv")[1:]}
     header = read_csv(tmp_path / "taxonomy_terms.csv")[0]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import time
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -24,7 +23,8 @@ from directory.extensions import db
 from directory.models import Taxonomy, TaxonomyTerm
 from directory.seeding import seed_taxonomy
 
-HSDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "hsds"
+from tests.hsds_schemas import HSDS_DIR
+
 HSDS_SPEC = HSDS_DIR / "schema" / "openapi.json"
 OFFICIAL_SCHEMA_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
 

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
 from directory.geo import lookup_zip
-from directory.search import SearchQuery, parse_search_args, run_search
+from directory.search import parse_search_args, run_search
 
 CHICAGO = lookup_zip("60614")
 ORIGIN = (CHICAGO.lat, CHICAGO.lon)

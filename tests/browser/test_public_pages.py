@@ -109,7 +109,7 @@ def test_empty_search_offers_the_helpline_and_other_ways(phone_page, live_server
     online = empty.locator("a", has_text="online or by phone")
     assert online.count() == 1
     assert "delivery=online" in online.get_attribute("href")
-    assert empty.locator(f"a[href^='tel:']", has_text=HELPLINE).is_visible()
+    assert empty.locator("a[href^='tel:']", has_text=HELPLINE).is_visible()
 
 
 def test_bad_zip_explains_what_is_wrong(phone_page, live_server):
