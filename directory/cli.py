@@ -119,8 +119,10 @@ def hsds_import_command(path: Path, dry_run: bool, approve: bool, actor_email: s
     for line in result.notes:
         click.echo(line)
     verb, state = ("Would import", "would be") if result.dry_run else ("Imported", "are")
-    click.echo(f"{verb} {result.created + result.updated} services ({result.created} new, {result.updated} updated) "
-               f"and {result.organizations} organizations from {path}; listings {state} {result.status}."
+    services, organizations = result.created + result.updated, result.organizations
+    click.echo(f"{verb} {services} service{'' if services == 1 else 's'} ({result.created} new, "
+               f"{result.updated} updated) and {organizations} organization{'' if organizations == 1 else 's'} "
+               f"from {path}; listings {state} {result.status}."
                + (" Dry run: nothing was written." if result.dry_run else ""))
 
 

@@ -210,6 +210,7 @@ def test_a_long_spanish_description_is_not_cut_at_the_term_limit(app, runner, tm
 def test_imported_listings_wait_for_review(app, runner, tmp_path):
     result = run_import(runner, write_json(tmp_path / "in.json", [minimal_service()]))
     assert result.exit_code == 0, result.output
+    assert "Imported 1 service (1 new, 0 updated) and 1 organization from" in result.output
     listing = db.session.scalar(select(Listing))
     assert listing.status == "pending"
     revision = db.session.scalar(select(ListingRevision))
