@@ -241,14 +241,15 @@ def _wanted_codes(name: str, codes: tuple[str, ...]) -> set[str]:
 
 
 def _words_match(query: SearchQuery) -> list:
-    """Every word of q in the listing's name, description or organization name."""
+    """Every word of q in the listing's name, description (English or Spanish) or organization name."""
     clauses = []
     for word in (query.q or "").split()[:8]:
         pattern = _like_pattern(word)
         org_match = exists().where(Organization.id == Listing.organization_id,
                                    func.lower(Organization.name).like(pattern, escape="\\"))
         clauses.append(or_(func.lower(Listing.name).like(pattern, escape="\\"),
-                           func.lower(Listing.description).like(pattern, escape="\\"), org_match))
+                           func.lower(Listing.description).like(pattern, escape="\\"),
+                           func.lower(Listing.description_es).like(pattern, escape="\\"), org_match))
     return clauses
 
 

@@ -248,9 +248,12 @@ def test_q_matches_name_description_and_organization(client, make):
     by_name = make.listing(zip="60614", name="Lakeside Hope Circle")
     by_description = make.listing(zip="60614", description="We meet by the LAKESIDE every week.")
     by_org = make.listing(zip="60614", organization=make.organization(name="Lakeside Cancer Alliance"))
+    by_spanish = make.listing(zip="60614", description="Caregivers meet weekly.",
+                              description_es="Nos reunimos junto al lago (lakeside) cada semana.")
     make.listing(zip="60614", name="Prairie Group")
 
-    expected = {by_name.id, by_description.id, by_org.id}
+    assert search(zip="60614", q="reunimos") == [by_spanish.id]  # a Spanish reader's words find the program
+    expected = {by_name.id, by_description.id, by_org.id, by_spanish.id}
     assert set(search(zip="60614", q="lakeside")) == expected
     assert set(api_ids(client, zip="60614", q="LakeSide")) == expected
     assert set(html_page(client, zip="60614", q="lakeside").listing_ids) == expected

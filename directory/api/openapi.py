@@ -46,7 +46,8 @@ def _scalar_parameters() -> dict[str, tuple[dict, str]]:
                     "default": search.RADIUS_DEFAULT}, "Miles from the ZIP code's centre."),
         "accepting_clients": ({"type": "boolean"}, "Counselors taking new clients (true) or not (false)."),
         "q": ({"type": "string", "maxLength": search.Q_MAX_LENGTH},
-              "Words, each of which must appear in the name, description or organization."),
+              "Words, each of which must appear in the name, the description (English or Spanish) "
+              "or the organization's name."),
         "page": ({"type": "integer", "minimum": 1, "maximum": search.PAGE_MAX, "default": 1}, "Page number, from 1."),
         "per_page": ({"type": "integer", "minimum": 1, "maximum": search.PER_PAGE_MAX,
                       "default": search.PER_PAGE_DEFAULT}, "Results per page."),
