@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 
 DEV_SECRET_PLACEHOLDER = "dev-only-not-secret"
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "translations")
@@ -29,6 +30,30 @@ def _database_url(instance_path: str) -> str:
     return url
 
 
+def _development_secret(instance_path: str) -> str:
+    """A random key kept in the instance folder (mode 0600), made on first use.
+
+    Every worker of `make run` (gunicorn, 2 by default) must sign sessions and CSRF tokens with the
+    same key, or a sign-in made on one worker is refused by the other; a key per process did that.
+    Production sets SECRET_KEY instead (refused above when weak).
+    """
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made earlier, or by the worker that started first
+        for _ in range(50):
+            with open(path, encoding="ascii") as handle:
+                key = handle.read().strip()
+            if len(key) >= 32:
+                return key
+            time.sleep(0.01)  # the other worker is still writing it
+        raise ConfigError(f"{path} holds no usable key: delete it, or set SECRET_KEY") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
 def load_config(instance_path: str) -> dict:
     env = os.environ.get("APP_ENV", os.environ.get("FLASK_ENV", "development")).lower()
     production = env == "production"
@@ -39,9 +64,7 @@ def load_config(instance_path: str) -> dict:
             '(python -c "import secrets; print(secrets.token_hex(32))")'
         )
     if not secret:
-        # A per-process random key: sessions do not survive a restart, which is
-        # the safe failure for development; production must set SECRET_KEY.
-        secret = secrets.token_hex(32)
+        secret = _development_secret(instance_path)
 
     return {
         "ENV_NAME": env,

@@ -21,6 +21,23 @@ def test_production_refuses_a_weak_secret_key(monkeypatch, tmp_path):
     assert config["SESSION_COOKIE_SECURE"] is True
 
 
+def test_without_secret_key_every_process_shares_one_kept_in_the_instance_folder(monkeypatch, tmp_path):
+    """gunicorn's workers each load the config: one key for all, or a sign-in on one worker fails on another."""
+    import os
+    import stat
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("APP_ENV", raising=False)
+    first, second = load_config(str(tmp_path))["SECRET_KEY"], load_config(str(tmp_path))["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode) == 0o600
+    (tmp_path / "other").mkdir()
+    assert load_config(str(tmp_path / "other"))["SECRET_KEY"] != first  # random, not a constant
+    (tmp_path / "secret_key").write_text("short")
+    with pytest.raises(ConfigError):
+        load_config(str(tmp_path))
+
+
 def test_database_url_from_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert load_config(str(tmp_path))["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
