@@ -5,6 +5,8 @@ these codes. Labels go through gettext so the Spanish catalog can cover them.
 """
 from __future__ import annotations
 
+from babel import Locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 KIND = {"support_program": _l("Support program"), "counseling": _l("Counseling")}
@@ -132,7 +134,16 @@ REMOTE_DELIVERY = ("online", "phone")
 
 
 def label(field: str, code: str | None) -> str:
-    """The label for a code, or the code itself for one we do not know (imported data)."""
+    """The label for a code, or the code itself for one we do not know (imported data).
+
+    An imported language outside our list is an ISO 639-1 code: it gets its name from the CLDR
+    (Babel), in the reader's language, rather than being shown as "ur".
+    """
     if code is None:
         return ""
-    return str(ALL_FIELDS.get(field, {}).get(code, code))
+    known = ALL_FIELDS.get(field, {}).get(code)
+    if known is not None:
+        return str(known)
+    if field == "language":
+        return (get_locale() or Locale("en")).languages.get(code, code)
+    return code

@@ -354,3 +354,10 @@ def test_listing_page_notes_a_description_in_the_other_language(client, make):
 def test_the_switch_does_not_echo_a_huge_query(client):
     page = client.get("/search", query_string={"zip": "60614", "q": "support " * 2000}).get_data(as_text=True)
     assert 'href="/language/es?next=/search"' in page
+
+
+def test_an_imported_language_outside_our_list_is_named_in_the_readers_language(client, make):
+    listing = make.listing(zip="60614", languages=["en", "ur"])  # Urdu, as an HSDS import may bring
+    assert "Urdu" in client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    client.get("/language/es?next=/")
+    assert "urdu" in client.get(f"/listings/{listing.id}").get_data(as_text=True)
