@@ -164,3 +164,12 @@ def assert_no_horizontal_scroll(page) -> None:
     scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width, (
         f"{page.url} scrolls sideways at {inner_width}px: the page is {scroll_width}px wide")
+
+
+def sign_in(page, base_url: str, email: str) -> None:
+    """Sign in through the login form as a factory-made user (factories.DEFAULT_PASSWORD)."""
+    page.goto(base_url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", factories.DEFAULT_PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()

@@ -17,7 +17,7 @@ from directory.models import Listing
 from directory.search import published
 from tests import factories
 
-from .conftest import DESKTOP, PHONE, assert_no_horizontal_scroll, axe_check, screenshot
+from .conftest import DESKTOP, PHONE, sign_in, assert_no_horizontal_scroll, axe_check, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -47,14 +47,6 @@ def _watch_dialogs(page) -> list[str]:
 
     page.on("dialog", record)
     return dialogs
-
-
-def _sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", factories.DEFAULT_PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def _sign_out(page) -> None:
@@ -107,7 +99,7 @@ def test_submit_review_publish_edit_and_review_again(app, live_server, new_page,
     dialogs = _watch_dialogs(page)
 
     # A coordinator opens the empty form: accessible before anything is typed.
-    _sign_in(page, live_server, coordinator)
+    sign_in(page, live_server, coordinator)
     page.goto(live_server + "/coordinator/listings/new")
     screenshot(page, "coordinator-new-listing")
     axe_check(page)
@@ -134,7 +126,7 @@ def test_submit_review_publish_edit_and_review_again(app, live_server, new_page,
 
     # A moderator reviews it: asking to send it back without a reason is an error on the field.
     _sign_out(page)
-    _sign_in(page, live_server, moderator)
+    sign_in(page, live_server, moderator)
     page.goto(live_server + "/moderation/")
     screenshot(page, "moderation-queue")
     axe_check(page)
@@ -158,7 +150,7 @@ def test_submit_review_publish_edit_and_review_again(app, live_server, new_page,
     screenshot(page, "coordinator-published-listing")
 
     # The coordinator changes the phone: the published listing keeps the old one until review.
-    _sign_in(page, live_server, coordinator)
+    sign_in(page, live_server, coordinator)
     page.goto(f"{live_server}/coordinator/listings/{listing_id}/edit")
     assert page.locator("#name").input_value() == NAME
     screenshot(page, "coordinator-edit-listing")
@@ -172,7 +164,7 @@ def test_submit_review_publish_edit_and_review_again(app, live_server, new_page,
 
     # The moderator sees exactly what changed, old and new, and approves.
     _sign_out(page)
-    _sign_in(page, live_server, moderator)
+    sign_in(page, live_server, moderator)
     _open_in_queue(page, live_server)
     diff = page.locator("table.diff tbody")
     assert diff.locator("tr").count() == 1
@@ -189,7 +181,7 @@ def test_submit_review_publish_edit_and_review_again(app, live_server, new_page,
 def test_the_form_fits_a_phone(live_server, new_page, people):
     coordinator, _ = people
     page = new_page(PHONE)
-    _sign_in(page, live_server, coordinator)
+    sign_in(page, live_server, coordinator)
     page.goto(live_server + "/coordinator/listings/new")
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_load_state()

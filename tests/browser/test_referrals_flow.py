@@ -13,7 +13,7 @@ import pytest
 from directory.extensions import db
 from tests import factories
 
-from .conftest import DESKTOP, PHONE, axe_check, screenshot
+from .conftest import DESKTOP, PHONE, sign_in, axe_check, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -30,17 +30,9 @@ def caseworker(app, live_server):
     return email
 
 
-def _sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", factories.DEFAULT_PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
-
-
 def test_build_print_and_share_a_packet(live_server, new_page, caseworker):
     page = new_page(DESKTOP)
-    _sign_in(page, live_server, caseworker)
+    sign_in(page, live_server, caseworker)
     assert page.url.endswith("/referrals/")
     axe_check(page)
 
