@@ -41,7 +41,7 @@ from directory.extensions import db  # noqa: E402
 from directory.geo import all_centroids, lookup_zip  # noqa: E402
 from directory.models import (  # noqa: E402
     Listing, ListingCode, Location, Organization, Phone, Schedule, ServiceAtLocation)
-from directory.search import ESTIMATE_ABOVE, filter_clauses, load_listings, parse_search_args, run_search  # noqa: E402
+from directory.search import filter_clauses, load_listings, parse_search_args, run_search  # noqa: E402
 from directory.vocabulary import (  # noqa: E402
     AUDIENCE, CANCER_TYPE, COST, DELIVERY, JOURNEY_STAGE, LANGUAGE, LICENSE_TYPE, MEMBERSHIP, MODERATION,
     NATIONWIDE, ONLINE_MODE, SESSION_FORMAT)
@@ -304,25 +304,6 @@ def query_mix(count: int, seed: int) -> list[tuple[str, list[tuple[str, str]]]]:
     return mix
 
 
-ESTIMATED: list[tuple[list, int]] = []  # (params, total) of the API answers whose total is an estimate
-
-
-def estimate_errors() -> list[float]:
-    """|estimate - exact| / exact for every estimated total, the exact one from the same search never estimating."""
-    from directory import search
-
-    errors, saved = [], search.ESTIMATE_ABOVE
-    search.ESTIMATE_ABOVE = 2**31 - 1  # never (and a LIMIT PostgreSQL takes)
-    try:
-        for params, estimate in ESTIMATED:
-            exact = run_search(parse_search_args(MultiDict(params))).total
-            errors.append(abs(estimate - exact) / exact)
-            db.session.remove()
-    finally:
-        search.ESTIMATE_ABOVE = saved
-    return errors
-
-
 def percentiles(samples: list[float]) -> dict:
     ordered = sorted(samples)
 
@@ -333,7 +314,7 @@ def percentiles(samples: list[float]) -> dict:
 
 
 def time_requests(client, path: str, mix) -> dict[str, list[float]]:
-    """Milliseconds per query type (and "all"); "estimated" counts the API answers whose total is an estimate."""
+    """Milliseconds per query type (and "all")."""
     times = defaultdict(list)
     progress = Progress(f"searching {path}", len(mix))
     for label, params in mix:
@@ -344,9 +325,6 @@ def time_requests(client, path: str, mix) -> dict[str, list[float]]:
             raise SystemExit(f"{path} {params} answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
         times[label].append(elapsed)
         times["all"].append(elapsed)
-        if response.is_json and response.json.get("total_is_estimate"):
-            times["estimated"].append(elapsed)
-            ESTIMATED.append((params, response.json["total"]))
         progress.advance(1)
     progress.close()
     return times
@@ -381,15 +359,15 @@ def naive_search(params) -> tuple[int, list[int]]:
     return len(near) + len(remote), page
 
 
-def fast_search(params) -> tuple[int, list[int], bool]:
+def fast_search(params) -> tuple[int, list[int]]:
     result = run_search(parse_search_args(MultiDict(params)))
-    return result.total, [hit.listing.id for hit in result.hits], result.total_is_estimate
+    return result.total, [hit.listing.id for hit in result.hits]
 
 
 def compare_with_naive(mix, count: int) -> dict:
     rng = random.Random(7)
     subset = rng.sample(mix, min(count, len(mix)))
-    naive_ms, fast_ms, same, estimate_errors = [], [], 0, []
+    naive_ms, fast_ms, same = [], [], 0
     progress = Progress("naive full scans", len(subset))
     for _, params in subset:
         started = time.perf_counter()
@@ -397,21 +375,15 @@ def compare_with_naive(mix, count: int) -> dict:
         naive_ms.append((time.perf_counter() - started) * 1000)
         db.session.remove()
         started = time.perf_counter()
-        total, page, estimated = fast_search(params)
+        found = fast_search(params)
         fast_ms.append((time.perf_counter() - started) * 1000)
         db.session.remove()
-        if estimated:  # the page must be exact; the total an estimate within a few per cent
-            estimate_errors.append(abs(total - expected[0]) / expected[0])
-            ok = page == expected[1] and estimate_errors[-1] <= 0.10
-        else:
-            ok = (total, page) == expected
-        same += ok
-        if not ok:
-            sys.stderr.write(f"\nDIFFERENT RESULTS for {params}: naive {expected} fast {(total, page, estimated)}\n")
+        same += found == expected
+        if found != expected:
+            sys.stderr.write(f"\nDIFFERENT RESULTS for {params}: naive {expected} fast {found}\n")
         progress.advance(1)
     progress.close()
-    return {"queries": len(subset), "identical": same, "estimated": len(estimate_errors),
-            "worst_estimate_error": max(estimate_errors, default=0.0), "naive_ms": statistics.mean(naive_ms),
+    return {"queries": len(subset), "identical": same, "naive_ms": statistics.mean(naive_ms),
             "fast_ms": statistics.mean(fast_ms), "ratio": statistics.mean(naive_ms) / statistics.mean(fast_ms)}
 
 
@@ -475,6 +447,9 @@ def main(argv=None) -> None:
     mix = query_mix(args.queries, args.seed)
     client = app.test_client()
     reset_peak_rss()
+    started = time.perf_counter()  # the first search reads every place into this process's memory
+    client.get("/api/v1/search", query_string=mix[0][1])
+    first_ms = (time.perf_counter() - started) * 1000
     for _, params in mix[:24]:  # warm up: imports, templates, caches, the database's pages
         client.get("/api/v1/search", query_string=params)
         client.get("/search", query_string=params)
@@ -484,36 +459,25 @@ def main(argv=None) -> None:
     naive_count = args.naive_queries if args.naive_queries is not None else max(2, min(12, 1_000_000 // args.listings))
     with app.app_context():
         naive = compare_with_naive(mix, naive_count)
-        errors = sorted(estimate_errors())
 
     print(f"\nSearch benchmark: {args.listings:,} listings on {database} ({built['search_entries']:,} search entries)")
     print(f"built in {build_seconds:.1f} s; peak RSS {build_peak:.0f} MB while building, "
           f"{search_peak:.0f} MB while searching; {len(mix)} searches per endpoint, {PER_PAGE} a page, "
-          f"deep page = page {DEEP_PAGE}\n")
+          f"deep page = page {DEEP_PAGE}; the first search (loading the places into memory) took {first_ms:,.0f} ms\n")
     print(f"{'query type':<24}{'n':>5} | {'API p50':>8}{'p95':>8}{'p99':>8} | {'HTML p50':>9}{'p95':>8}{'p99':>8}   (ms)")
-    estimated = len(api.pop("estimated", []))
-    html.pop("estimated", None)
     for label in sorted(api, key=lambda k: (k == "all", k)):
         a, h = percentiles(api[label]), percentiles(html[label])
         print(f"{label:<24}{len(api[label]):>5} | {a['p50']:>8.1f}{a['p95']:>8.1f}{a['p99']:>8.1f} | "
               f"{h['p50']:>9.1f}{h['p95']:>8.1f}{h['p99']:>8.1f}")
     print(f"\nnaive full scan on {naive['queries']} of these queries (search function only, no HTTP): "
           f"{naive['naive_ms']:.0f} ms mean vs {naive['fast_ms']:.1f} ms: {naive['ratio']:.0f}x faster; "
-          f"identical results for {naive['identical']}/{naive['queries']}"
-          + (f" ({naive['estimated']} with an estimated total, worst {naive['worst_estimate_error']:.1%} off)"
-             if naive["estimated"] else ""))
-    print(f"totals estimated (a circle of more than {ESTIMATE_ABOVE:,} places): {estimated} of {len(mix)} API searches"
-          + (f"; off from the exact count by {statistics.median(errors):.1%} (median), "
-             f"{errors[int(0.95 * (len(errors) - 1))]:.1%} (95th percentile), {errors[-1]:.1%} at worst" if errors else ""))
+          f"identical results for {naive['identical']}/{naive['queries']}")
     summary = {
         "listings": args.listings, "database": database, "build_seconds": round(build_seconds, 1),
         "peak_rss_mb": round(max(build_peak, search_peak), 1), "search_peak_rss_mb": round(search_peak, 1),
         "api": percentiles(api["all"]), "html": percentiles(html["all"]),
         "naive_ratio": round(naive["ratio"], 1), "naive_queries": naive["queries"],
-        "naive_identical": naive["identical"], "naive_estimated": naive["estimated"],
-        "naive_worst_estimate_error": round(naive["worst_estimate_error"], 4), "estimated_totals": estimated,
-        "estimate_error_median": round(statistics.median(errors), 4) if errors else None,
-        "estimate_error_max": round(errors[-1], 4) if errors else None,
+        "naive_identical": naive["identical"], "first_search_ms": round(first_ms, 1),
     }
     if args.json:
         print(json.dumps(summary))

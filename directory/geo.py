@@ -1,5 +1,9 @@
 """Geography: ZIP -> centroid (offline `zipcodes` data), bounding boxes and distances.
 
+A ZIP is looked up one at a time (`zipcodes.matching`) and remembered per
+process; the whole table (`zipcodes.list_all`, some 140 MB once loaded, never
+given back) is read only by `all_centroids`, for demo data and benchmarks.
+
 The radius search is a prefilter on an indexed (latitude, longitude) box
 followed by an exact geodesic distance check, so the box only has to be
 conservative: never smaller than the circle it stands for.
@@ -17,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import zipcodes
 from flask_babel import gettext as _
@@ -77,19 +81,33 @@ class Box:
     lon_max: float
 
 
-@cache
-def _zip_table() -> dict[str, Centroid | str]:
-    """All ZIPs, loaded once per process. A string is the reason a ZIP is refused."""
-    table: dict[str, Centroid | str] = {}
-    for row in zipcodes.list_all():
-        lat, lon = float(row["lat"]), float(row["long"])
-        if not row["active"]:
-            table[row["zip_code"]] = "inactive_zip"
-        elif lat == 0 and lon == 0:  # no centroid in the data (military and some PO-box ZIPs)
-            table[row["zip_code"]] = "unplaceable_zip"
-        else:
-            table[row["zip_code"]] = Centroid(row["zip_code"], lat, lon, row["city"].title(), row["state"])
-    return table
+def _entry(row: dict) -> Centroid | str:
+    """A `zipcodes` row as a Centroid, or the reason the ZIP is refused."""
+    lat, lon = float(row["lat"]), float(row["long"])
+    if not row["active"]:
+        return "inactive_zip"
+    if lat == 0 and lon == 0:  # no centroid in the data (military and some PO-box ZIPs)
+        return "unplaceable_zip"
+    return Centroid(row["zip_code"], lat, lon, row["city"].title(), row["state"])
+
+
+# Not zipcodes.list_all(): it builds all 42,789 rows as Python dicts (about
+# 140 MB) and the package keeps them for the life of the process, in every
+# worker. matching() answers one ZIP from the compiled data (its first call
+# loads that data, about 40 MB; then 0.1-0.4 ms a call), so each ZIP is asked
+# once and the answer kept. Unbounded is safe: the key is always five ASCII
+# digits (normalize_zip), so even hostile input adds at most 100,000 entries,
+# a Centroid or a shared reason string each; all of them measured about 30 MB
+# of RSS, still well under the table, and real traffic asks far fewer ZIPs.
+@lru_cache(maxsize=None)
+def _zip_entry(zip5: str) -> Centroid | str:
+    """The Centroid of a 5-digit ZIP, or the reason it is refused.
+
+    zip5 must come from normalize_zip: matching() also takes ZIP+4 and
+    surrounding spaces, and panics (not a ValueError) on non-ASCII digits.
+    """
+    rows = zipcodes.matching(zip5)  # [] for a ZIP not in the data; never several (ZIPs are unique)
+    return _entry(rows[0]) if rows else "unknown_zip"
 
 
 def normalize_zip(text: str | None) -> str:
@@ -102,10 +120,9 @@ def normalize_zip(text: str | None) -> str:
 
 def lookup_zip(text: str | None) -> Centroid:
     zip5 = normalize_zip(text)
-    table = _zip_table()
-    if zip5 not in table:
+    centroid = _zip_entry(zip5)
+    if centroid == "unknown_zip":
         raise GeoError(_("We do not know the ZIP code %(zip)s. Check the number and try again.", zip=zip5), "unknown_zip")
-    centroid = table[zip5]
     if centroid == "inactive_zip":
         raise GeoError(_("The ZIP code %(zip)s is not in use for mail delivery. Try a nearby ZIP code.", zip=zip5), "inactive_zip")
     if centroid == "unplaceable_zip":
@@ -115,8 +132,12 @@ def lookup_zip(text: str | None) -> Centroid:
 
 
 def all_centroids() -> list[Centroid]:
-    """Every usable ZIP centroid (for demo data and benchmarks)."""
-    return [c for c in _zip_table().values() if isinstance(c, Centroid)]
+    """Every usable ZIP centroid, for demo data and benchmarks: not for request paths.
+
+    It loads the whole `zipcodes` table (about 140 MB), which the package then
+    keeps for the rest of the process; lookup_zip never needs it.
+    """
+    return [c for c in map(_entry, zipcodes.list_all()) if isinstance(c, Centroid)]
 
 
 def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -82,11 +82,6 @@ def miles(distance: float | None) -> str:
     return _("%(n)s miles", n=format_decimal(round(distance, 1), format="#,##0.0"))
 
 
-def format_count(n: int) -> str:
-    """A count with the reader's digit grouping (90,000 / 90.000)."""
-    return format_decimal(n, format="#,##0")
-
-
 def verified_text(listing: Listing) -> str:
     if listing.last_verified is None:
         return _("Not yet verified")
@@ -145,7 +140,7 @@ def register(app) -> None:
     )
     app.jinja_env.globals.update(
         vocab=vocabulary, label=label, labels=labels, schedule_in_words=schedule_in_words,
-        miles=miles, format_count=format_count, verified_text=verified_text, map_url=map_url, tel_href=tel_href,
+        miles=miles, verified_text=verified_text, map_url=map_url, tel_href=tel_href,
         HELPLINE_NUMBER=HELPLINE_NUMBER, get_locale=get_locale, url_with=url_with,
         listing_status_label=lambda code: str(vocabulary.LISTING_STATUS_LABELS.get(code, code)),
         home_for=_home_for,

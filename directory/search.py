@@ -9,27 +9,21 @@ whose service area covers the ZIP's state or the whole country, by name.
 
 How a ZIP search stays fast at a million listings while returning exactly
 what a scan of every listing with the geodesic distance would:
-- It reads SearchEntry (search_index.py): one row per place a published
-  listing can be found, with its filter codes as bits, in covering indexes.
-  The radius is a box (one longitude range per latitude band) plus the chord
-  distance through the Earth, computed by the database.
-- The chord bounds the geodesic tightly (geo.chord_bounds), so one pass
-  counts the listings surely inside and lists the few borderline ones, which
-  alone get the slow geodesic check. That pass is the count: paging costs
-  no second pass.
-- The page is then ranked among the listings within a smaller radius that
-  still holds it; the geodesic is computed only for the listings the bounds
-  cannot place, about one page's worth.
-- First, one pass over the listings whose id is a multiple of SAMPLE_EVERY,
-  which a partial index holds apart (a sixteenth of the circle's entries),
-  estimates how many places the circle holds and how many listings pass the
-  filters. A circle of more than ESTIMATE_ABOVE places (100 miles around New
-  York holds 90,000 listings of a million) is then not counted: the total is
-  that estimate, reported as one (rounded, `SearchPage.total_is_estimate`),
-  unless it is under ESTIMATE_FROM (too few sampled listings to be near). The page is still exact: it is ranked as
-  always, and if it does not fill from listings in the circle (a page near
-  the end, where remote listings begin, whose offset needs the exact count),
-  the circle is counted after all.
+- Places come from SearchEntry (search_index.py): one row per place a
+  published listing can be found, with its filter codes as bits. Each
+  process keeps those rows in memory as NumPy columns sorted by latitude band
+  and longitude (place_index.py), brought up to date before each search.
+- The radius is a box (one longitude range per latitude band: two binary
+  searches) plus the chord distance through the Earth, and the filters are
+  `bits & mask != 0`, all vectorised over the box's places.
+- The chord bounds the geodesic tightly (geo.chord_bounds), so the count
+  takes the listings surely inside and measures only the few borderline
+  ones with the slow geodesic. Counting is exact, in the same pass that
+  finds the page's candidates: paging costs no second pass.
+- The page is ranked among the places with the shortest chords, about a
+  page's worth; the geodesic is computed only where the bounds cannot order.
+- Remote-only listings (a state's or the country's) are read in SQL, from
+  the area index, in the database's collation.
 
 Results show ResultCards (result_cards.py), read with Core, not Listing objects.
 """
@@ -44,29 +38,26 @@ from typing import Iterable, Mapping
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (BigInteger, Date, Integer, String, and_, bindparam, case, cast, distinct, exists, func, or_,
-                        select, text, union_all)
+import numpy as np
+from flask import current_app
+from sqlalchemy import BigInteger, Date, Integer, and_, bindparam, exists, func, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
-from . import search_cache, search_index
+from . import place_index, search_cache, search_index
 from .extensions import db
 from .freshness import fresh_clause
 from .geo import (
     CHORD_SLACK_MILES,
-    Box,
     Centroid,
     GeoError,
-    bands_of,
     bounding_boxes,
     chord_bounds,
     distance_miles,
     earth_xyz,
     lookup_zip,
-    surely_inside_box,
     surely_within_chord,
 )
 from .models import Listing, ListingCode, Organization, SearchEntry, ServiceAtLocation
-from .models.search_entry import SAMPLE_EVERY, SAMPLE_PREDICATE
 from .result_cards import ResultCard, load_cards
 from .vocabulary import ALL_FIELDS, NATIONWIDE, SINGLE_FIELDS
 
@@ -126,7 +117,7 @@ class SearchPage:
     center: Centroid | None
     total: int
     hits: list[Hit]
-    total_is_estimate: bool = False  # total is rounded, from a sample (a circle holding very many)
+    total_is_estimate: bool = False  # never now (counts are exact); kept for the API's field of that name
 
     @property
     def pages(self) -> int:
@@ -283,7 +274,8 @@ def _mask_clauses(columns: tuple) -> tuple:
 
 
 class _Where:
-    """entry_filter_clauses with its values as parameters; `shape` names the statement (None: not reusable)."""
+    """The filters on search entries: as SQL with bound values (`clauses`, `params`; `shape` names the statement,
+    None if not reusable), and as bit masks for the places in memory (`masks`, `today`, `listing_ids`)."""
 
     def __init__(self, query: SearchQuery):
         masks = {name: search_index.mask(name, _wanted_codes(name, codes)) for name, codes in query.filters.items()}
@@ -292,13 +284,18 @@ class _Where:
                                                            ["true" if query.accepting_clients else "false"])
         ordered = sorted(masks, key=lambda name: (search_index.bit_column(name).key, name))
         columns = tuple(search_index.bit_column(name) for name in ordered)
-        self.params = {"today": search_cache.today(), **{f"mask_{i}": masks[name] for i, name in enumerate(ordered)}}
+        day = search_cache.today()
+        self.params = {"today": day, **{f"mask_{i}": masks[name] for i, name in enumerate(ordered)}}
         self.clauses = _mask_clauses(columns)
         self.shape = tuple(column.key for column in columns)
+        self.masks = [(search_index.BIT_LAYOUT[name][0], masks[name]) for name in ordered]
+        self.today = day.toordinal()
+        self.listing_ids = None
         words = _words_match(query)
         if words:  # rare and not geographic: look the words up on the listing itself
             self.clauses += (exists().where(Listing.id == SearchEntry.listing_id, *words),)
             self.shape = None
+            self.listing_ids = np.array(db.session.scalars(select(Listing.id).where(*words)).all(), dtype=np.int32)
 
 
 _STATEMENTS: dict[tuple, object] = {}
@@ -317,7 +314,7 @@ def _statement(kind: str, where: _Where, build, box_count: int = 0):
     return found
 
 
-# -- near a place: counting -------------------------------------------------------------
+# -- near a place: the circle, in memory ---------------------------------------------------
 
 Row = tuple[int, float, int]  # (listing_id, miles, location_id)
 
@@ -326,55 +323,35 @@ def _sql(stmt, params=None):
     """Run a Core statement on the session's connection (SearchEntry rows are never ORM objects here)."""
     return db.session.connection().execute(stmt, params)
 
-# The SQL for a circle is built once, with bound parameters: building SQLAlchemy
-# expressions anew for every search cost more than running the queries.
-_CHORD2 = ((SearchEntry.x - bindparam("cx")) * (SearchEntry.x - bindparam("cx"))
-           + (SearchEntry.y - bindparam("cy")) * (SearchEntry.y - bindparam("cy"))
-           + (SearchEntry.z - bindparam("cz")) * (SearchEntry.z - bindparam("cz")))
-_SURELY_INSIDE = _CHORD2 <= bindparam("sure2")
-# A box surely inside the circle (geo.surely_inside_box): its entries need no chord.
-_IN_SURE_BOX = and_(SearchEntry.latitude.between(bindparam("sure_lat_min"), bindparam("sure_lat_max")),
-                    SearchEntry.longitude.between(bindparam("sure_lon_min"), bindparam("sure_lon_max")))
-_NO_BOX = Box(1.0, 0.0, 1.0, 0.0)  # contains nothing: keeps the statement the same
-
-
-@cache
-def _in_boxes(box_count: int):
-    """Entries in the bounding boxes: per box, one longitude range in each latitude band (index seeks)."""
-    return or_(*(
-        and_(SearchEntry.band.in_(bindparam(f"bands{i}", expanding=True)),
-             SearchEntry.longitude.between(bindparam(f"lon_min{i}"), bindparam(f"lon_max{i}")),
-             SearchEntry.latitude.between(bindparam(f"lat_min{i}"), bindparam(f"lat_max{i}")))
-        for i in range(box_count)))
-
-
-@cache
-def _circle_conditions(box_count: int) -> tuple:
-    # OR stops at the cheap box test for about half the rows the bounding box reads.
-    return (_in_boxes(box_count), or_(_IN_SURE_BOX, _CHORD2 <= bindparam("reach2")))
-
 
 class _Circle:
-    """The entries that may lie within `radius` of the centre: SQL conditions and their parameters.
+    """The places within `radius` of the centre that pass the filters, with their chords.
 
-    No geodesic is shorter than the chord, so a chord longer than the radius is out.
+    Read from this process's copy of the places (place_index.py): the bounding
+    boxes' band and longitude ranges, then the chord through the Earth (no
+    geodesic is shorter, so a longer chord is out) and the filters' bits.
     """
 
-    def __init__(self, center: Centroid, radius: float):
+    def __init__(self, center: Centroid, radius: float, where: _Where):
         self.radius = radius
-        boxes = bounding_boxes(center.lat, center.lon, radius)
+        places = place_index.for_app(current_app).current(db.session.connection())
+        at = places.in_boxes(bounding_boxes(center.lat, center.lon, radius))
         cx, cy, cz = earth_xyz(center.lat, center.lon)
-        sure = surely_within_chord(radius)
         reach = radius + CHORD_SLACK_MILES
-        sure_box = surely_inside_box(center.lat, center.lon, radius) or _NO_BOX
-        self.params = {"cx": cx, "cy": cy, "cz": cz, "sure2": sure * sure, "reach2": reach * reach,
-                       "sure_lat_min": sure_box.lat_min, "sure_lat_max": sure_box.lat_max,
-                       "sure_lon_min": sure_box.lon_min, "sure_lon_max": sure_box.lon_max}
-        for i, box in enumerate(boxes):
-            self.params.update({f"bands{i}": bands_of(box), f"lon_min{i}": box.lon_min, f"lon_max{i}": box.lon_max,
-                                f"lat_min{i}": box.lat_min, f"lat_max{i}": box.lat_max})
-        self.box_count = len(boxes)
-        self.conditions = _circle_conditions(len(boxes))
+        chord2 = (places.x[at] - cx) ** 2 + (places.y[at] - cy) ** 2 + (places.z[at] - cz) ** 2
+        keep = (chord2 <= reach * reach) & (places.fresh[at] >= where.today)
+        for word, bits in where.masks:
+            keep &= ((places.bits_1 if word == 1 else places.bits_2)[at] & bits) != 0
+        if where.listing_ids is not None:
+            keep &= np.isin(places.listing_id[at], where.listing_ids)
+        self.places, self.at, self.chord2 = places, at[keep], chord2[keep]
+        self.listing_id = places.listing_id[self.at]
+
+    def rows(self, positions) -> list[tuple[int, int, float, float, float]]:
+        """(listing_id, location_id, lat, lon, chord2) of these positions within the circle's arrays."""
+        at = self.at[positions]
+        return list(zip(self.listing_id[positions].tolist(), self.places.location_id[at].tolist(),
+                        self.places.lat[at].tolist(), self.places.lon[at].tolist(), self.chord2[positions].tolist()))
 
 
 class _Nearest:
@@ -395,86 +372,53 @@ class _Nearest:
         return found
 
 
-def _count_near(circle: _Circle, where: _Where, nearest: _Nearest) -> int:
-    """How many listings have a location within the circle: one pass over it.
+def _count_near(circle: _Circle, nearest: _Nearest) -> int:
+    """How many listings have a location within the circle.
 
-    The database counts the listings with a location whose chord is within the
-    radius (DISTINCT only for listings with several places) and names the entries
-    whose chord cannot decide; only those get a geodesic, and the listings they
-    prove outside are taken off the count.
+    A place whose chord is short enough is surely inside (geo.surely_within_chord);
+    a listing is counted once however many of its places are (only the few with
+    several places need a set). Only the listings with no place surely inside and
+    a place the chord cannot decide get a geodesic.
     """
-    undecided_id = case((_IN_SURE_BOX, None), (~_SURELY_INSIDE, cast(SearchEntry.id, String)))
-    counted, undecided = _sql(_statement("count", where, lambda: (
-        select(func.count(case((SearchEntry.listing_places == 1, 1)))
-               + func.count(distinct(case((SearchEntry.listing_places > 1, SearchEntry.listing_id)))),
-               func.aggregate_strings(undecided_id, ","))
-        .where(*circle.conditions, *where.clauses)), circle.box_count), {**circle.params, **where.params}).one()
-    if not undecided:
+    sure = surely_within_chord(circle.radius)
+    surely_in = circle.chord2 <= sure * sure
+    sure_ids = circle.listing_id[surely_in]
+    several = circle.places.places[circle.at[surely_in]] > 1
+    counted = int(np.count_nonzero(~several)) + len(np.unique(sure_ids[several]))
+    undecided = np.flatnonzero(~surely_in)
+    if len(undecided) == 0:
         return counted
+    undecided = undecided[~np.isin(circle.listing_id[undecided], sure_ids)]
     points: dict[int, list] = defaultdict(list)
-    for listing_id, location_id, lat, lon in _sql(
-            select(SearchEntry.listing_id, SearchEntry.location_id, SearchEntry.latitude, SearchEntry.longitude)
-            .where(SearchEntry.id.in_([int(i) for i in undecided.split(",")]))):
+    for listing_id, location_id, lat, lon, _chord2 in circle.rows(undecided):
         points[listing_id].append((location_id, lat, lon))
-    surely_in = set(_sql(  # listings with another location surely inside
-        select(SearchEntry.listing_id).where(SearchEntry.listing_id.in_(list(points)), _SURELY_INSIDE),
-        circle.params).scalars())
-    return counted - sum(1 for listing_id, pts in points.items()
-                         if listing_id not in surely_in and nearest(listing_id, pts, circle.radius)[0] > circle.radius)
-
-
-ESTIMATE_ABOVE = 5_000  # places (entries) in a circle beyond which its count is estimated, not counted
-ESTIMATE_FROM = 1_000  # ... if the estimate is at least this (from 60-odd sampled listings); else counted
-_SAMPLED = text(SAMPLE_PREDICATE)  # literal, so the databases match it with ix_search_entry_sample's
-
-
-def _estimate_near(circle: _Circle, where: _Where) -> tuple[int, int]:
-    """(places, listings that pass the filters) within the circle, about, from every SAMPLE_EVERY-th listing.
-
-    One pass over a sixteenth of the circle's entries, in the partial index. A listing's entries
-    are all sampled or none, so DISTINCT works as in _count_near. Entries the chord cannot
-    decide are counted in: the estimate errs by far more.
-    """
-    def build():
-        match = and_(*where.clauses)
-        return (select(func.count(),
-                       func.count(case((and_(match, SearchEntry.listing_places == 1), 1)))
-                       + func.count(distinct(case((and_(match, SearchEntry.listing_places > 1),
-                                                   SearchEntry.listing_id)))))
-                .where(_SAMPLED, *circle.conditions))
-
-    places, listings = _sql(_statement("estimate", where, build, circle.box_count),
-                            {**circle.params, **where.params}).one()
-    return places * SAMPLE_EVERY, listings * SAMPLE_EVERY
-
-
-def _about(n: int) -> int:
-    """n to two significant figures (91,234 -> 91,000), as an estimate should be shown."""
-    digits = len(str(n)) - 2
-    return n if digits <= 0 else round(n, -digits)
+    return counted + sum(1 for listing_id, pts in points.items()
+                         if nearest(listing_id, pts, circle.radius)[0] <= circle.radius)
 
 
 # -- near a place: ranking a page -----------------------------------------------------------
 
-def _within(circle: _Circle, where: _Where, nearest: _Nearest, limit: int):
-    """The listings within a radius of the centre, with bounds on their distances.
+def _within(circle: _Circle, nearest: _Nearest, limit: int):
+    """The listings nearest the centre, with bounds on their distances.
 
-    Reads at most `limit` entries of the circle, nearest chord first. Returns
+    Reads the `limit` places of the circle with the shortest chords. Returns
     (radius, {listing_id: (low, high, points)}) where radius is the circle's,
-    or less when the limit cut the read short: every entry closer than the
+    or less when the limit cut the read short: every place closer than the
     last one read was read. A listing the bounds cannot place inside or outside
     gets its geodesic (low == high).
     """
+    count = len(circle.chord2)
+    if limit < count:
+        nearest_places = np.argpartition(circle.chord2, limit - 1)[:limit]
+        nearest_places = nearest_places[np.argsort(circle.chord2[nearest_places], kind="stable")]
+    else:
+        nearest_places = np.argsort(circle.chord2, kind="stable")
+    rows = circle.rows(nearest_places)
+    radius = circle.radius
+    if limit < count:
+        radius = min(radius, math.sqrt(max(0.0, rows[-1][4])) - 2 * CHORD_SLACK_MILES)
     points: dict[int, list] = defaultdict(list)
     best_chord2: dict[int, float] = {}
-    rows = _sql(_statement("within", where, lambda: (
-        select(SearchEntry.listing_id, SearchEntry.location_id, SearchEntry.latitude, SearchEntry.longitude,
-               _CHORD2.label("chord2")).where(*circle.conditions, *where.clauses).order_by("chord2")
-        .limit(bindparam("limit", type_=Integer))), circle.box_count),
-        {**circle.params, **where.params, "limit": limit}).all()
-    radius = circle.radius
-    if len(rows) == limit:
-        radius = min(radius, math.sqrt(max(0.0, rows[-1].chord2)) - 2 * CHORD_SLACK_MILES)
     for listing_id, location_id, lat, lon, chord2 in rows:
         points[listing_id].append((location_id, lat, lon))
         if chord2 < best_chord2.get(listing_id, math.inf):
@@ -500,7 +444,7 @@ def _rank(found: dict[int, tuple[float, float, list]], radius: float, start: int
     lows = sorted(low for low, _, _ in found.values())
     highs = sorted(high for _, high, _ in found.values())
     before, undecided = 0, []
-    for listing_id, (low, high, _) in found.items():
+    for listing_id, (low, high, _points) in found.items():
         if bisect_right(lows, high) <= start:
             before += 1
         elif bisect_left(highs, low) < stop:
@@ -510,29 +454,20 @@ def _rank(found: dict[int, tuple[float, float, list]], radius: float, start: int
     return [(lid, miles, location_id) for miles, location_id, lid in measured[start - before:stop - before]]
 
 
-def _page_near(center: Centroid, circle: _Circle, where: _Where, start: int, stop: int, total: int,
-               nearest: _Nearest) -> list[Row]:
+def _page_near(circle: _Circle, start: int, stop: int, total: int, nearest: _Nearest) -> list[Row]:
     """Rows start..stop of the listings within the circle, nearest first.
 
-    The page lies within the smallest radius that holds `stop` listings, so
-    ranking reads only about `stop` entries: from a circle guessed from the
-    count (as if listings were spread evenly), widened while it holds too few,
-    and cut at the nearest entries where a city centre holds too many.
+    The page lies among the `stop` nearest listings, so only about `stop`
+    places are read, more when listings with several places use them up.
     """
     if start >= total:
         return []
-    limit = stop + stop // 4 + 16  # entries, not listings: a few listings have several places
-    inner = circle
-    if total > 2 * stop:
-        inner = _Circle(center, circle.radius * math.sqrt(2 * stop / total))
+    limit = stop + stop // 4 + 16  # places, not listings: a few listings have several
     while True:
-        radius, found = _within(inner, where, nearest, limit)
-        if len(found) >= stop or (inner is circle and radius == circle.radius):
+        radius, found = _within(circle, nearest, limit)
+        if len(found) >= stop or limit >= len(circle.chord2):
             return _rank(found, radius, start, stop, nearest)
-        if radius < inner.radius:
-            limit *= 2  # listings with several places used up the read
-        else:
-            inner = circle if inner.radius * 2 >= circle.radius else _Circle(center, inner.radius * 2)
+        limit *= 2
 
 
 # -- remote-only listings ------------------------------------------------------------------
@@ -615,7 +550,7 @@ def get_published_listing(listing_id: int) -> Listing | None:
 def run_search(query: SearchQuery) -> SearchPage:
     """One page of results; what was found is cached per search generation (search_cache.py)."""
     center = lookup_zip(query.zip) if query.zip else None
-    total, estimated, page_rows = search_cache.cached_rows(query, lambda: _find(query, center))
+    total, page_rows = search_cache.cached_rows(query, lambda: _find(query, center))
     listings = load_listings([lid for lid, _, _ in page_rows])
     hits = []
     for listing_id, miles, location_id in page_rows:
@@ -624,35 +559,23 @@ def run_search(query: SearchQuery) -> SearchPage:
             continue
         location = next((loc for loc in listing.locations if loc.id == location_id), None)
         hits.append(Hit(listing, miles, location))
-    return SearchPage(query=query, center=center, total=total, hits=hits, total_is_estimate=estimated)
+    return SearchPage(query=query, center=center, total=total, hits=hits)
 
 
-def _find(query: SearchQuery, center: Centroid | None) -> tuple[int, bool, list[Row]]:
-    """(total, whether it is an estimate, the page's rows)."""
+def _find(query: SearchQuery, center: Centroid | None) -> tuple[int, list[Row]]:
+    """(total, the page's rows)."""
     start = (query.page - 1) * query.per_page
     stop = start + query.per_page
-    estimated = False
     if center is None:
         clauses = filter_clauses(query)
         total = _count(clauses)
-        page_rows = [(lid, None, None) for lid in _paged_ids(clauses, start, query.per_page)]
-    else:
-        where = _Where(query)
-        circle = _Circle(center, query.radius)
-        nearest = _Nearest(center)
-        # A search with words is rare and counts its circle (its filter is no column of the index).
-        places, about = _estimate_near(circle, where) if where.shape is not None else (0, 0)
-        if places > ESTIMATE_ABOVE and about >= ESTIMATE_FROM and stop * 2 <= about:  # a crowded circle
-            page_rows = _page_near(center, circle, where, start, stop, about, nearest)
-            estimated = len(page_rows) == stop - start  # a full page from the circle needs no exact count
-        if not estimated:  # a page near its end, where the remote listings start, needs the exact count
-            near_total = _count_near(circle, where, nearest)
-        if estimated:
-            total = max(_about(about + _count_remote(center, where)), stop)  # at least the pages shown
-        else:
-            total = near_total + _count_remote(center, where)
-            page_rows = _page_near(center, circle, where, start, stop, near_total, nearest)
-            remote_offset = max(0, start - near_total)
-            page_rows += [(lid, None, None) for lid in
-                          _page_remote(center, where, remote_offset, query.per_page - len(page_rows))]
-    return total, estimated, page_rows
+        return total, [(lid, None, None) for lid in _paged_ids(clauses, start, query.per_page)]
+    where = _Where(query)
+    circle = _Circle(center, query.radius, where)
+    nearest = _Nearest(center)
+    near_total = _count_near(circle, nearest)
+    page_rows = _page_near(circle, start, stop, near_total, nearest)
+    remote_offset = max(0, start - near_total)
+    page_rows += [(lid, None, None) for lid in
+                  _page_remote(center, where, remote_offset, query.per_page - len(page_rows))]
+    return near_total + _count_remote(center, where), page_rows

@@ -150,15 +150,15 @@ def today() -> date:
 
 def _key(kind: str, generation: int, parts: str) -> str:
     digest = hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()
-    return f"search:{kind}:{generation}:{today().isoformat()}:{digest}"
+    return f"search:{kind}:{generation}:{today().isoformat()}:v2:{digest}"  # v2: rows without the estimate flag
 
 
 def _generation() -> int | None:
     return search_index.current_generation(db.session.connection())
 
 
-def cached_rows(query, compute: Callable[[], tuple[int, bool, list]]) -> tuple[int, bool, list]:
-    """(total, total_is_estimate, [(listing_id, miles, location_id)]) for the query, computed at most once a generation."""
+def cached_rows(query, compute: Callable[[], tuple[int, list]]) -> tuple[int, list]:
+    """(total, [(listing_id, miles, location_id)]) for the query, computed at most once a generation."""
     cache = get_cache()
     generation = _generation() if cache is not None else None
     if generation is None:
@@ -166,8 +166,8 @@ def cached_rows(query, compute: Callable[[], tuple[int, bool, list]]) -> tuple[i
     key = _key("rows", generation, _query_key(query))
     found = cache.get(key)
     if found is not None:
-        total, estimated, rows = json.loads(found)
-        return total, estimated, [tuple(row) for row in rows]
+        total, rows = json.loads(found)
+        return total, [tuple(row) for row in rows]
     result = compute()
     cache.put(key, json.dumps(result, separators=(",", ":")).encode())
     return result

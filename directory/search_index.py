@@ -25,13 +25,14 @@ from itertools import chain
 from typing import Iterable, Iterator
 
 from sqlalchemy import and_, bindparam, delete, event, func, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import Pool
 from sqlalchemy.orm import Session
 
 from .freshness import fresh_until
 from .geo import earth_xyz, latitude_band
 from .models import Listing, ListingCode, Location, Organization, SearchEntry, ServiceAtLocation
-from .models.search_entry import SearchIndexState
+from .models.search_entry import SearchIndexChange, SearchIndexState
 from .vocabulary import MULTI_FIELDS, NATIONWIDE, SINGLE_FIELDS
 
 # -- filter bits ----------------------------------------------------------------
@@ -159,31 +160,78 @@ def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:
 _STATE_ID = 1
 
 
-def bump_generation(connection: Connection) -> None:
-    """Give search a new generation, in the connection's transaction: cached answers stop matching on commit."""
-    generation = secrets.randbits(62)
+def bump_generation(connection: Connection, new_epoch: bool = False) -> None:
+    """Give search a new generation, in the connection's transaction: cached answers stop matching on commit.
+
+    `new_epoch`: every entry was rewritten, so copies of them (place_index.py) must reload, not follow changes.
+    """
+    values = {"generation": secrets.randbits(62)}
+    if new_epoch:
+        values["epoch"] = secrets.randbits(62)
     changed = connection.execute(update(SearchIndexState).where(SearchIndexState.id == _STATE_ID)
-                                 .values(generation=generation)).rowcount
-    if not changed:  # the table was emptied (tests do, between tests)
-        connection.execute(insert(SearchIndexState).values(id=_STATE_ID, generation=generation))
+                                 .values(**values)).rowcount
+    if not changed:  # the table was emptied (tests do, between tests): a new row is a new epoch
+        connection.execute(insert(SearchIndexState).values(id=_STATE_ID, epoch=secrets.randbits(62), **values))
 
 
-_GENERATION = select(SearchIndexState.generation).where(SearchIndexState.id == _STATE_ID)
+_STATE = select(SearchIndexState.generation, SearchIndexState.epoch).where(SearchIndexState.id == _STATE_ID)
+
+
+def current_state(connection: Connection) -> tuple[int, int | None] | None:
+    """(generation, epoch) as this connection sees them; None when there is no row yet (nothing may be kept)."""
+    row = connection.execute(_STATE).first()
+    return None if row is None else (row.generation, row.epoch)
 
 
 def current_generation(connection: Connection) -> int | None:
     """The generation as this connection's transaction sees it (None: no row yet, so nothing may be cached)."""
-    return connection.execute(_GENERATION).scalar()
+    state = current_state(connection)
+    return None if state is None else state[0]
+
+
+# A connection whose transaction rewrote entries not yet committed is marked until it commits or rolls
+# back, so that place_index.py neither shares what it reads there nor misses it for that connection.
+_PENDING = "search_index_pending_rewrites"
+
+
+def _mark_pending(connection: Connection) -> None:
+    connection.info[_PENDING] = True
+
+
+def has_pending_rewrites(connection: Connection) -> bool:
+    return bool(connection.info.get(_PENDING))
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _settled(connection: Connection) -> None:
+    connection.info.pop(_PENDING, None)
+
+
+@event.listens_for(Pool, "reset")
+def _returned_to_pool(_dbapi_connection, connection_record, _reset_state) -> None:
+    connection_record.info.pop(_PENDING, None)
+
+
+KEEP_CHANGES = 100_000  # change rows kept; a process further behind than this reloads every place
+_LOG_CHANGE = insert(SearchIndexChange)
+_PRUNE_CHANGES = delete(SearchIndexChange).where(
+    SearchIndexChange.seq <= select(func.max(SearchIndexChange.seq)).scalar_subquery() - KEEP_CHANGES)
 
 
 def refresh(connection: Connection, listing_ids: Iterable[int]) -> None:
-    """Rewrite the entries of these listings from the database as it is now."""
-    bump_generation(connection)
-    for ids in _chunks(sorted(set(listing_ids))):
+    """Rewrite the entries of these listings from the database as it is now, and log them as changed."""
+    bump_generation(connection)  # first: its row lock orders the change log's seqs (SearchIndexChange)
+    _mark_pending(connection)
+    listing_ids = sorted(set(listing_ids))
+    for ids in _chunks(listing_ids):
         connection.execute(delete(SearchEntry).where(SearchEntry.listing_id.in_(ids)))
         rows, _ = _entries(ids, connection)
         if rows:
             connection.execute(_INSERT, rows)
+        connection.execute(_LOG_CHANGE, [{"listing_id": listing_id} for listing_id in ids])
+    if listing_ids:
+        connection.execute(_PRUNE_CHANGES)
 
 
 def rebuild(connection: Connection, batch: int = 5000, progress=None, new_generation: bool = True) -> int:
@@ -192,7 +240,9 @@ def rebuild(connection: Connection, batch: int = 5000, progress=None, new_genera
     `new_generation=False` only for that migration, older than the generation's table.
     """
     if new_generation:
-        bump_generation(connection)
+        bump_generation(connection, new_epoch=True)
+        connection.execute(delete(SearchIndexChange))  # every copy reloads: the log has nothing left to tell
+    _mark_pending(connection)
     connection.execute(delete(SearchEntry))
     after_id, done = 0, 0
     while True:

@@ -20,6 +20,7 @@ from geopy.distance import geodesic
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from directory import geo
 from directory.extensions import db
 from directory.geo import (
     MIN_RADIUS_OF_CURVATURE_MILES,
@@ -105,6 +106,27 @@ def test_refusal_codes_are_distinct():
             lookup_zip(text)
         codes.add(info.value.code)
     assert codes == {"invalid_zip", "unknown_zip", "inactive_zip", "unplaceable_zip"}
+
+
+def test_lookup_zip_never_loads_the_whole_zip_table(monkeypatch):
+    # The whole table is ~140 MB per worker; request paths look ZIPs up one at a time.
+    inactive = _first_zip(lambda r: not r["active"] and not _at_origin(r))  # before list_all is blocked
+    unplaceable = _first_zip(lambda r: r["active"] and _at_origin(r))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("zipcodes.list_all() called on a lookup path")
+
+    monkeypatch.setattr(zipcodes, "list_all", refuse)
+    monkeypatch.setattr(zipcodes._zipcodes, "list_all", refuse)
+    geo._zip_entry.cache_clear()  # a cold memo, as in a fresh worker
+    assert lookup_zip("60614-1234").city == "Chicago"
+    assert place_address("", "", "", "96813") == (lookup_zip("96813").lat, lookup_zip("96813").lon)
+    for text, code in [("00000", "unknown_zip"), (inactive, "inactive_zip"), (unplaceable, "unplaceable_zip")]:
+        for _ in range(2):  # cold, then from the memo
+            with pytest.raises(GeoError) as info:
+                lookup_zip(text)
+            assert info.value.code == code
+    assert geo._zip_entry.cache_info().hits > 0
 
 
 # -- the radius prefilter: property ---------------------------------------------

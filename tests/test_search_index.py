@@ -218,13 +218,9 @@ def test_filter_bit_layout_is_pinned():
     assert first_bits["kind"] == 0 and first_bits["cancer_type"] == 40 and first_bits["language"] == 0
 
 
-def test_a_crowded_circle_estimates_its_total_but_every_page_is_exact(make, client, monkeypatch):
-    """Beyond ESTIMATE_ABOVE places a circle is not counted: the total is estimated from a sample of
-    listings (ids divisible by SAMPLE_EVERY) and flagged; the results stay those of a full scan."""
-    from directory import search
-
-    monkeypatch.setattr(search, "ESTIMATE_ABOVE", 60)
-    monkeypatch.setattr(search, "ESTIMATE_FROM", 100)
+def test_a_crowded_circle_is_counted_exactly_on_every_page(make, client):
+    """Totals are exact at any size (the places are counted in memory), and so is every page, deep
+    ones and those where the remote listings begin included."""
     rng = random.Random(5)
     center = lookup_zip("10001")
     origin = (center.lat, center.lon)
@@ -233,22 +229,14 @@ def test_a_crowded_circle_estimates_its_total_but_every_page_is_exact(make, clie
                      cost=rng.choice(["free", "fee"]))
     make.listing(service_area=["NY"], delivery=["online"], commit=False)
     db.session.commit()
-    seen_estimates = 0
     for params in ([], [("page", "3")], [("cost", "fee"), ("page", "2")], [("per_page", "100"), ("page", "4")],
                    [("page", "18")], [("page", "19")], [("cost", "fee"), ("radius", "8")]):
         params = [("zip", "10001"), *params] + ([] if ("radius", "8") in params else [("radius", "50")])
         page = run_search(parse_search_args(MultiDict(params)))
         expected_total, expected_rows = reference_search(params)
         assert [(h.listing.id, h.distance_miles) for h in page.hits] == expected_rows, params
-        if page.total_is_estimate:
-            seen_estimates += 1
-            assert abs(page.total - expected_total) <= 0.6 * expected_total, params  # a sample of about 23
-        else:  # the last pages (remote listings start there) need the exact count
-            assert page.total == expected_total, params
-    assert seen_estimates >= 3
-    assert not run_search(parse_search_args(MultiDict([("zip", "10001"), ("radius", "50"), ("page", "19")]))
-                          ).total_is_estimate
+        assert page.total == expected_total and not page.total_is_estimate, params
 
     answer = client.get("/api/v1/search", query_string={"zip": "10001", "radius": "50"}).json
-    assert answer["total_is_estimate"] is True and isinstance(answer["total"], int)
-    assert "About " in client.get("/search", query_string={"zip": "10001", "radius": "50"}).get_data(as_text=True)
+    assert answer["total"] == reference_search([("zip", "10001"), ("radius", "50")])[0]
+    assert answer["total_is_estimate"] is False

@@ -126,8 +126,8 @@ class SearchResults(TypedDict):
     """One page of search results; `center` is null without a ZIP."""
     center: Center | None
     total: int
-    # True when `total` is rounded, estimated from a sample: a circle holding more than 5,000
-    # places is not counted one by one. The results themselves are always exact.
+    # Always false: every total is an exact count. (Totals of crowded circles were estimated for a
+    # while; the field stays so that clients reading it keep working.)
     total_is_estimate: bool
     page: int
     per_page: int

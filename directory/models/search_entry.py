@@ -2,15 +2,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-
-
-SAMPLE_EVERY = 16
-# Spelled literally (no bound parameters), so both databases see that a query's term matches the index's.
-SAMPLE_PREDICATE = f"listing_id % {SAMPLE_EVERY} = 0"
 
 
 class SearchEntry(db.Model):
@@ -27,18 +22,13 @@ class SearchEntry(db.Model):
 
     __tablename__ = "search_entry"
     __table_args__ = (
-        # Every column a radius search reads, id included, so PostgreSQL too can answer from the index alone.
+        # Every column of a place, in the order place_index.py loads them, so that load is one index-only scan.
         Index("ix_search_entry_place", "band", "longitude", "latitude", "x", "y", "z",
               "filter_bits_1", "filter_bits_2", "listing_id", "fresh_until", "listing_places", "location_id", "id"),
         Index("ix_search_entry_area", "area", "sort_name", "listing_id", "filter_bits_1", "filter_bits_2",
               "fresh_until"),
         # Narrow, for counting a state's and the country's remote entries (tens of thousands at scale).
         Index("ix_search_entry_area_filters", "area", "fresh_until", "filter_bits_1", "filter_bits_2"),
-        # Every SAMPLE_EVERY-th listing's places (by id), for estimating a huge circle's count from a
-        # sixteenth of its entries (search.py). Partial: a sixteenth of the place index's size.
-        Index("ix_search_entry_sample", "band", "longitude", "latitude", "x", "y", "z",
-              "filter_bits_1", "filter_bits_2", "listing_id", "fresh_until", "listing_places",
-              sqlite_where=text(SAMPLE_PREDICATE), postgresql_where=text(SAMPLE_PREDICATE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,9 +59,33 @@ class SearchIndexState(db.Model):
     every earlier answer unreachable at once, in every process, when it commits.
     It is a random number, not a counter, so that it never comes back to an
     earlier value, even after the table is emptied and refilled.
+
+    `epoch` changes only when every entry is rewritten (search_index.rebuild) or
+    the row is made anew: a process's copy of the places (place_index.py) then
+    reloads them all instead of following SearchIndexChange.
     """
 
     __tablename__ = "search_index_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger)
+    epoch: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SearchIndexChange(db.Model):
+    """A listing whose entries were rewritten (search_index.refresh), in commit order.
+
+    Each process keeps the places in memory (place_index.py) and, when the
+    generation moves, rereads only the listings named after the last `seq` it
+    applied. Rows are written after the generation's row is updated in the same
+    transaction, so writers hold that row's lock while they take a seq: seqs
+    become visible in increasing order, and a reader that has seen seq N will
+    never later see a smaller one commit. Only the last KEEP_CHANGES are kept;
+    a process further behind reloads everything.
+    """
+
+    __tablename__ = "search_index_change"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    listing_id: Mapped[int]
