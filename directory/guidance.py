@@ -65,9 +65,17 @@ class _Facts(NamedTuple):
     is_demo: bool
 
     @classmethod
-    def of(cls, listing) -> "_Facts":
-        return cls(*(tuple(value) if isinstance(value, list) else value
-                     for value in (getattr(listing, name) for name in cls._fields)))
+    def of(cls, listing, today: date) -> "_Facts":
+        facts = cls(*(tuple(value) if isinstance(value, list) else value
+                      for value in (getattr(listing, name) for name in cls._fields)))
+        if facts.last_verified is not None and today - facts.last_verified <= STALE_AFTER:
+            # Which recent day does not change the notes: one key for all of them, so _notes' memo
+            # serves every listing with the same facts, not one entry per verification date.
+            facts = facts._replace(last_verified=_RECENT)
+        return facts
+
+
+_RECENT = date.max  # a last_verified within STALE_AFTER: never stale
 
 
 def _note_codes(listing: Listing | _Facts, today: date) -> list[tuple[str, str, dict]]:
@@ -133,7 +141,8 @@ def _note_codes(listing: Listing | _Facts, today: date) -> list[tuple[str, str, 
 
 def notes_for(listing: Listing, today: date | None = None) -> list[Note]:
     """Every note for a listing's page, the most important first."""
-    return list(_notes(_Facts.of(listing), today or date.today(), current_language()))
+    today = today or date.today()
+    return list(_notes(_Facts.of(listing, today), today, current_language()))
 
 
 @lru_cache(maxsize=1024)  # about 1 MB

@@ -109,7 +109,8 @@ def _columns(rows: list) -> list[np.ndarray]:
 
 
 def _read(connection: Connection, stmt) -> list[np.ndarray]:
-    parts = [_columns(rows) for rows in connection.execution_options(yield_per=_LOAD_BATCH).execute(stmt)
+    # Per statement: Connection.execution_options() would change the caller's connection for good.
+    parts = [_columns(rows) for rows in connection.execute(stmt, execution_options={"yield_per": _LOAD_BATCH})
              .partitions(_LOAD_BATCH)]
     if not parts:
         return _columns([])
@@ -157,9 +158,11 @@ class PlaceIndex:
         self.places: Places | None = None
         self.lock = threading.Lock()
 
-    def current(self, connection: Connection) -> Places:
-        """The places as `connection` sees them (its own uncommitted rewrites included)."""
-        state = search_index.current_state(connection)
+    def current(self, connection: Connection, state: tuple[int, int | None] | None) -> Places:
+        """The places as `connection` sees them (its own uncommitted rewrites included).
+
+        `state` is search_index.current_state(connection), read by the caller for this search.
+        """
         pending = search_index.has_pending_rewrites(connection)
         if state is None:  # no state row (tables just emptied): nothing to follow, so read it all
             return load(connection)

@@ -6,13 +6,24 @@ them as Listing objects cost about as much as the search itself. A
 ResultCard has the attribute names of Listing that results use (the result
 card template, api/serialize.listing_summary and guidance), with the same
 values, so both read it as they would read the listing.
+
+Cards are kept per process for the current search generation
+(search_index.current_state: every write to a listing, its codes, places or
+organization changes it), at most CARDS_KEPT of them, most recently used
+first: a city's listings come back in search after search, whatever the
+filters, radius or page, and reading them again cost about as much as
+finding them. A card also keeps what the API made of it (`rendered`), per
+day, language and host. A connection with writes of its own not yet
+committed neither reads nor fills the kept cards.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, select
+from flask import current_app
+from sqlalchemy import bindparam, func, select
 
 from .extensions import db
 from .models import Listing, ListingCode, Location, Organization, ServiceAtLocation
@@ -20,7 +31,7 @@ from .vocabulary import NATIONWIDE, REMOTE_DELIVERY
 
 _COLUMNS = ("id", "name", "kind", "session_format", "moderation", "online_mode", "membership", "cost",
             "license_type", "license_state", "accepting_clients", "privacy_policy_url", "records_sessions",
-            "anonymity_allowed", "medical_advice_policy", "last_verified", "is_demo", "created_at", "updated_at")
+            "anonymity_allowed", "medical_advice_policy", "last_verified", "is_demo")
 _CODE_ATTRIBUTES = {"delivery": "delivery", "audience": "audience", "journey_stage": "journey_stage",
                     "cancer_type": "cancer_type", "language": "languages", "service_area": "service_area"}
 _LOCATION_COLUMNS = (Location.id, Location.name, Location.address_1, Location.city, Location.state,
@@ -28,12 +39,13 @@ _LOCATION_COLUMNS = (Location.id, Location.name, Location.address_1, Location.ci
 
 # Built once: SQLAlchemy then reuses their cache keys and compiled SQL (building anew each time cost more).
 _IDS = bindparam("ids", expanding=True)
+# A listing's codes come along as one string, "field=code,field=code" (codes are vocabulary words and
+# state abbreviations: neither holds "=" or ","): 20 rows a page instead of some 160.
+_CODES_OF = (select(func.aggregate_strings(ListingCode.field + "=" + ListingCode.code, ","))
+             .where(ListingCode.listing_id == Listing.id).scalar_subquery())
 _LISTINGS = (select(*(getattr(Listing, name) for name in _COLUMNS), Organization.id.label("organization_id"),
-                    Organization.name.label("organization_name"))
+                    Organization.name.label("organization_name"), _CODES_OF.label("codes"))
              .join(Organization, Organization.id == Listing.organization_id).where(Listing.id.in_(_IDS)))
-# Listing.codes is ordered by code; so are these.
-_CODES = (select(ListingCode.listing_id, ListingCode.field, ListingCode.code)
-          .where(ListingCode.listing_id.in_(_IDS)).order_by(ListingCode.code))
 _PLACES = (select(ServiceAtLocation.listing_id, *_LOCATION_COLUMNS)
            .join(Location, Location.id == ServiceAtLocation.location_id)
            .where(ServiceAtLocation.listing_id.in_(_IDS)).order_by(ServiceAtLocation.id))
@@ -42,7 +54,7 @@ _PLACES = (select(ServiceAtLocation.listing_id, *_LOCATION_COLUMNS)
 class ResultCard:
     """A listing as results show it (read-only): Listing's attribute names, plain values."""
 
-    __slots__ = (*_COLUMNS, "organization", "locations", *_CODE_ATTRIBUTES.values())
+    __slots__ = (*_COLUMNS, "organization", "locations", *_CODE_ATTRIBUTES.values(), "rendered")
 
     @property
     def telehealth_states(self) -> list[str]:
@@ -60,11 +72,70 @@ class ResultCard:
         return f"<ResultCard {self.id} {self.name!r}>"
 
 
-def load_cards(ids: list[int]) -> dict[int, ResultCard]:
-    """{id: card} for these listings (any that exist; the caller knows they are published)."""
+CARDS_KEPT = 4000  # about 4 MB with their rendered summaries; a worker must stay well under 300 MB
+
+
+class _KeptCards:
+    """The cards of one generation, least recently used dropped first (thread-safe: gthread workers share it)."""
+
+    def __init__(self):
+        self.generation: int | None = None
+        self.cards: OrderedDict[int, ResultCard] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def take(self, generation: int, ids: list[int]) -> dict[int, ResultCard]:
+        with self.lock:
+            if generation != self.generation:
+                self.generation, self.cards = generation, OrderedDict()
+                return {}
+            found = {}
+            for listing_id in ids:
+                card = self.cards.get(listing_id)
+                if card is not None:
+                    self.cards.move_to_end(listing_id)
+                    found[listing_id] = card
+            return found
+
+    def keep(self, generation: int, cards: dict[int, ResultCard]) -> None:
+        with self.lock:
+            if generation != self.generation:
+                return
+            self.cards.update(cards)
+            while len(self.cards) > CARDS_KEPT:
+                self.cards.popitem(last=False)
+
+
+def _kept() -> _KeptCards:
+    app = current_app._get_current_object()
+    kept = app.extensions.get("result_cards")
+    if kept is None:
+        kept = app.extensions["result_cards"] = _KeptCards()
+    return kept
+
+
+def load_cards(ids: list[int], generation: int | None = None) -> dict[int, ResultCard]:
+    """{id: card} for these listings (any that exist; the caller knows they are published).
+
+    `generation`: the search generation the caller read (search_index.current_state); cards kept
+    for it are reused and new ones kept. None (no state, or the caller's own writes not yet
+    committed) reads every card afresh and keeps none.
+    """
     if not ids:
         return {}
     connection = db.session.connection()
+    if generation is None:
+        return _read_cards(connection, ids)
+    kept = _kept()
+    cards = kept.take(generation, ids)
+    missing = [listing_id for listing_id in ids if listing_id not in cards]
+    if missing:
+        read = _read_cards(connection, missing)
+        kept.keep(generation, read)
+        cards.update(read)
+    return cards
+
+
+def _read_cards(connection, ids: list[int]) -> dict[int, ResultCard]:
     cards: dict[int, ResultCard] = {}
     for row in connection.execute(_LISTINGS, {"ids": ids}):
         card = ResultCard()
@@ -72,15 +143,15 @@ def load_cards(ids: list[int]) -> dict[int, ResultCard]:
             setattr(card, name, getattr(row, name))
         card.organization = SimpleNamespace(id=row.organization_id, name=row.organization_name)
         card.locations = []
-        for attribute in _CODE_ATTRIBUTES.values():
-            setattr(card, attribute, [])
+        card.rendered = {}
+        codes = defaultdict(list)
+        for pair in sorted((row.codes or "").split(","), key=lambda pair: pair.partition("=")[2]):
+            if pair:
+                field, _, code = pair.partition("=")
+                codes[field].append(code)
+        for field, attribute in _CODE_ATTRIBUTES.items():
+            setattr(card, attribute, codes[field])  # ordered by code, as Listing.codes is
         cards[row.id] = card
-    codes = defaultdict(list)
-    for listing_id, field, code in connection.execute(_CODES, {"ids": ids}):
-        codes[listing_id, field].append(code)
-    for (listing_id, field), values in codes.items():
-        if field in _CODE_ATTRIBUTES and listing_id in cards:
-            setattr(cards[listing_id], _CODE_ATTRIBUTES[field], values)
     for row in connection.execute(_PLACES, {"ids": ids}):
         if row.listing_id in cards:
             cards[row.listing_id].locations.append(

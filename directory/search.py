@@ -332,9 +332,9 @@ class _Circle:
     geodesic is shorter, so a longer chord is out) and the filters' bits.
     """
 
-    def __init__(self, center: Centroid, radius: float, where: _Where):
+    def __init__(self, center: Centroid, radius: float, where: _Where, state):
         self.radius = radius
-        places = place_index.for_app(current_app).current(db.session.connection())
+        places = place_index.for_app(current_app).current(db.session.connection(), state)
         at = places.in_boxes(bounding_boxes(center.lat, center.lon, radius))
         cx, cy, cz = earth_xyz(center.lat, center.lon)
         reach = radius + CHORD_SLACK_MILES
@@ -535,9 +535,12 @@ def _with_details(stmt):
     )
 
 
-def load_listings(ids: list[int]) -> dict[int, ResultCard]:
-    """The listings of a results page, as what a result shows (no phones or schedules)."""
-    return load_cards(ids)
+def load_listings(ids: list[int], generation: int | None = None) -> dict[int, ResultCard]:
+    """The listings of a results page, as what a result shows (no phones or schedules).
+
+    With the search generation they were found in, cards kept from earlier searches are reused.
+    """
+    return load_cards(ids, generation)
 
 
 def get_published_listing(listing_id: int) -> Listing | None:
@@ -550,8 +553,11 @@ def get_published_listing(listing_id: int) -> Listing | None:
 def run_search(query: SearchQuery) -> SearchPage:
     """One page of results; what was found is cached per search generation (search_cache.py)."""
     center = lookup_zip(query.zip) if query.zip else None
-    total, page_rows = search_cache.cached_rows(query, lambda: _find(query, center))
-    listings = load_listings([lid for lid, _, _ in page_rows])
+    connection = db.session.connection()
+    state = search_index.current_state(connection)  # once: the cache, places and cards answer for the same
+    generation = None if state is None or search_index.has_pending_rewrites(connection) else state[0]
+    total, page_rows = search_cache.cached_rows(query, generation, lambda: _find(query, center, state))
+    listings = load_listings([lid for lid, _, _ in page_rows], generation)
     hits = []
     for listing_id, miles, location_id in page_rows:
         listing = listings.get(listing_id)
@@ -562,7 +568,7 @@ def run_search(query: SearchQuery) -> SearchPage:
     return SearchPage(query=query, center=center, total=total, hits=hits)
 
 
-def _find(query: SearchQuery, center: Centroid | None) -> tuple[int, list[Row]]:
+def _find(query: SearchQuery, center: Centroid | None, state) -> tuple[int, list[Row]]:
     """(total, the page's rows)."""
     start = (query.page - 1) * query.per_page
     stop = start + query.per_page
@@ -571,7 +577,7 @@ def _find(query: SearchQuery, center: Centroid | None) -> tuple[int, list[Row]]:
         total = _count(clauses)
         return total, [(lid, None, None) for lid in _paged_ids(clauses, start, query.per_page)]
     where = _Where(query)
-    circle = _Circle(center, query.radius, where)
+    circle = _Circle(center, query.radius, where, state)
     nearest = _Nearest(center)
     near_total = _count_near(circle, nearest)
     page_rows = _page_near(circle, start, stop, near_total, nearest)

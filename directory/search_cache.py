@@ -157,11 +157,13 @@ def _generation() -> int | None:
     return search_index.current_generation(db.session.connection())
 
 
-def cached_rows(query, compute: Callable[[], tuple[int, list]]) -> tuple[int, list]:
-    """(total, [(listing_id, miles, location_id)]) for the query, computed at most once a generation."""
+def cached_rows(query, generation: int | None, compute: Callable[[], tuple[int, list]]) -> tuple[int, list]:
+    """(total, [(listing_id, miles, location_id)]) for the query, computed at most once a generation.
+
+    `generation` as the caller read it (search_index.current_state); None computes and keeps nothing.
+    """
     cache = get_cache()
-    generation = _generation() if cache is not None else None
-    if generation is None:
+    if cache is None or generation is None:
         return compute()
     key = _key("rows", generation, _query_key(query))
     found = cache.get(key)

@@ -178,7 +178,11 @@ _STATE = select(SearchIndexState.generation, SearchIndexState.epoch).where(Searc
 
 
 def current_state(connection: Connection) -> tuple[int, int | None] | None:
-    """(generation, epoch) as this connection sees them; None when there is no row yet (nothing may be kept)."""
+    """(generation, epoch) as this connection sees them; None when there is no row yet (nothing may be kept).
+
+    One search reads it once and hands it to the result cache, the places and the cards, so that
+    all three answer for the same generation.
+    """
     row = connection.execute(_STATE).first()
     return None if row is None else (row.generation, row.epoch)
 

@@ -8,9 +8,13 @@ Alaska (and the Aleutians across the antimeridian), Hawaii, Puerto Rico.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import random
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,7 +24,7 @@ from geopy.distance import geodesic
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from directory import geo
+from directory import geo, zip_table
 from directory.extensions import db
 from directory.geo import (
     MIN_RADIUS_OF_CURVATURE_MILES,
@@ -108,25 +112,68 @@ def test_refusal_codes_are_distinct():
     assert codes == {"invalid_zip", "unknown_zip", "inactive_zip", "unplaceable_zip"}
 
 
-def test_lookup_zip_never_loads_the_whole_zip_table(monkeypatch):
-    # The whole table is ~140 MB per worker; request paths look ZIPs up one at a time.
-    inactive = _first_zip(lambda r: not r["active"] and not _at_origin(r))  # before list_all is blocked
+def test_the_committed_zip_table_is_what_the_pinned_zipcodes_package_gives(tmp_path):
+    # Rebuilt as `python -m directory.zip_table` does; after a zipcodes upgrade, run that and commit the file.
+    rebuilt = tmp_path / "zip_centroids.tsv.gz"
+    assert zip_table.main([str(rebuilt)]) == 0
+    committed = zip_table.PATH.read_bytes()
+    assert gzip.decompress(committed) == gzip.decompress(rebuilt.read_bytes()), \
+        "directory/data/zip_centroids.tsv.gz is stale: run python -m directory.zip_table"
+    assert committed[4:8] == b"\0\0\0\0"  # gzip mtime 0: a rebuild gives the same bytes
+
+
+def _package_entry(row: dict) -> geo.Centroid | str:
+    """What geo made of a `zipcodes` row when it read the package (before the table file)."""
+    lat, lon = float(row["lat"]), float(row["long"])
+    if not row["active"]:
+        return "inactive_zip"
+    if lat == 0 and lon == 0:
+        return "unplaceable_zip"
+    return geo.Centroid(row["zip_code"], lat, lon, row["city"].title(), row["state"])
+
+
+def test_every_zip_is_looked_up_as_the_zipcodes_package_places_it():
+    rows = zipcodes.list_all()
+    for row in rows:
+        expected, found = _package_entry(row), geo._zip_entry(row["zip_code"])
+        assert found == expected, row["zip_code"]
+        if isinstance(expected, geo.Centroid):  # the same floats, bit for bit
+            assert (found.lat.hex(), found.lon.hex()) == (expected.lat.hex(), expected.lon.hex())
+    known = {row["zip_code"] for row in rows}
+    for zip5 in ("00000", "00001", "99999", "10000"):
+        assert zip5 not in known and geo._zip_entry(zip5) == "unknown_zip"
+    assert geo.all_centroids() == [e for e in map(_package_entry, rows) if isinstance(e, geo.Centroid)]
+
+
+def test_lookup_zip_never_touches_the_zipcodes_package(monkeypatch):
+    # The package's compiled data costs ~40 MB a process and list_all() ~140 MB more; workers read the table file.
+    inactive = _first_zip(lambda r: not r["active"] and not _at_origin(r))  # before the package is blocked
     unplaceable = _first_zip(lambda r: r["active"] and _at_origin(r))
 
     def refuse(*args, **kwargs):
-        raise AssertionError("zipcodes.list_all() called on a lookup path")
+        raise AssertionError("the zipcodes package was called on a lookup path")
 
-    monkeypatch.setattr(zipcodes, "list_all", refuse)
-    monkeypatch.setattr(zipcodes._zipcodes, "list_all", refuse)
-    geo._zip_entry.cache_clear()  # a cold memo, as in a fresh worker
+    for module in (zipcodes, zipcodes._zipcodes):
+        for name in ("matching", "list_all", "is_real", "similar_to", "filter_by"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, refuse)
+    geo._zip_lines.cache_clear()  # as in a fresh worker: the first lookup reads the file
     assert lookup_zip("60614-1234").city == "Chicago"
     assert place_address("", "", "", "96813") == (lookup_zip("96813").lat, lookup_zip("96813").lon)
     for text, code in [("00000", "unknown_zip"), (inactive, "inactive_zip"), (unplaceable, "unplaceable_zip")]:
-        for _ in range(2):  # cold, then from the memo
-            with pytest.raises(GeoError) as info:
-                lookup_zip(text)
-            assert info.value.code == code
-    assert geo._zip_entry.cache_info().hits > 0
+        with pytest.raises(GeoError) as info:
+            lookup_zip(text)
+        assert info.value.code == code
+    assert len(geo.all_centroids()) > 40_000
+
+
+def test_a_fresh_process_looks_zips_up_without_importing_zipcodes():
+    script = ("import sys; from directory import geo; c = geo.lookup_zip('10001'); "
+              "assert (c.city, c.state) == ('New York', 'NY'), c; "
+              "assert 'zipcodes' not in sys.modules, 'zipcodes imported'")
+    run = subprocess.run([sys.executable, "-c", script], check=False, cwd=Path(__file__).resolve().parents[1],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
 
 
 # -- the radius prefilter: property ---------------------------------------------
@@ -267,7 +314,7 @@ def test_distance_is_geopys_and_the_chord_bounds_it(centre, bearing, miles):
     """The fast path measures with the chord through the Earth; its bounds must hold the geodesic."""
     point = _destination(centre, miles, bearing)
     exact = distance_miles(*centre, *point)
-    assert exact == geodesic(centre, point).miles  # the very same float as geopy
+    assert abs(exact - geodesic(centre, point).miles) <= 1e-9  # geopy's (geographiclib's) to a micro-inch
     low, high = chord_bounds(math.dist(earth_xyz(*centre), earth_xyz(*point)))
     assert low <= exact <= high
     # Tight enough to decide almost every comparison: about (s/R)²/24 of s (27 parts a million at 100 miles).
@@ -294,7 +341,7 @@ def _brute_force_ranking(center, radius, points_by_id) -> list[tuple[int, float]
     """What a scan of every listing says the search must return, nearest first."""
     ranked = []
     for listing_id, points in points_by_id.items():
-        miles = min(geodesic((center.lat, center.lon), p).miles for p in points)
+        miles = min(distance_miles(center.lat, center.lon, *p) for p in points)
         if miles <= radius:
             ranked.append((listing_id, miles))
     return sorted(ranked, key=lambda row: (row[1], row[0]))

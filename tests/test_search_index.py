@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from directory import search_index
 from directory.extensions import db
-from directory.geo import lookup_zip
+from directory.geo import distance_miles, lookup_zip
 from directory.models import Listing, ListingCode, Location, SearchEntry, ServiceAtLocation
 from directory.search import filter_clauses, parse_search_args, run_search
 from directory.vocabulary import ALL_FIELDS, NATIONWIDE
@@ -33,7 +33,7 @@ def reference_search(params: list[tuple[str, str]]) -> tuple[int, list[tuple[int
             select(ServiceAtLocation.listing_id, Location.latitude, Location.longitude)
             .join(Location, Location.id == ServiceAtLocation.location_id)
             .join(Listing, Listing.id == ServiceAtLocation.listing_id).where(*clauses)):
-        miles = geodesic((center.lat, center.lon), (lat, lon)).miles
+        miles = distance_miles(center.lat, center.lon, lat, lon)  # geopy's, to 1e-9 miles (test_geo)
         if miles <= query.radius and miles < best.get(listing_id, math.inf):
             best[listing_id] = miles
     near = sorted(best.items(), key=lambda item: (item[1], item[0]))

@@ -6,13 +6,15 @@ describes what this module builds.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from flask import url_for
+from flask import has_request_context, request, url_for
 from pydantic import Field
 from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12
 
 from .. import guidance
+from ..content import current_language
 from ..geo import Centroid
 from ..models import Listing, Location
 from ..presenters import schedule_in_words
@@ -152,6 +154,27 @@ def center_dict(center: Centroid | None) -> Center | None:
 
 
 def listing_summary(listing: Listing, distance: float | None = None, location: Location | None = None) -> ListingSummary:
+    """A listing as search results give it: what the listing says, then how far and which place.
+
+    A ResultCard keeps what it made here (its `rendered`, per day, language and host: the
+    guidance and the URL depend on them) for as long as search keeps the card (result_cards.py).
+    """
+    rendered = getattr(listing, "rendered", None)
+    key = None
+    if rendered is not None:
+        key = (date.today(), current_language(), request.host_url if has_request_context() else None)
+    summary = rendered.get(key) if rendered is not None else None
+    if summary is None:
+        summary = _summary(listing)
+        if rendered is not None:
+            rendered[key] = summary
+    data = dict(summary)  # a copy, in the same key order: distance and place are this search's own
+    data["distance_miles"] = round(distance, 2) if distance is not None else None
+    data["location"] = location_dict(location)
+    return data
+
+
+def _summary(listing: Listing) -> ListingSummary:
     return {
         "id": listing.id,
         "name": listing.name,
@@ -174,8 +197,8 @@ def listing_summary(listing: Listing, distance: float | None = None, location: L
         "service_area": listing.service_area,
         "remote_only": listing.is_remote_only,
         "is_demo": listing.is_demo,
-        "distance_miles": round(distance, 2) if distance is not None else None,
-        "location": location_dict(location),
+        "distance_miles": None,
+        "location": None,
         "last_verified": listing.last_verified.isoformat() if listing.last_verified else None,
         "guidance": [{"code": n.code, "text": n.short} for n in guidance.short_notes_for(listing)],
         "url": url_for("public.listing", listing_id=listing.id, _external=True),
