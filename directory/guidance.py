@@ -53,7 +53,7 @@ class _Facts(NamedTuple):
     moderation: str | None
     online_mode: str | None
     membership: str | None
-    privacy_policy_url: str | None
+    privacy_policy_url: str | bool | None  # only whether there is one (see of)
     records_sessions: bool | None
     anonymity_allowed: bool | None
     medical_advice_policy: str | None
@@ -68,9 +68,11 @@ class _Facts(NamedTuple):
     def of(cls, listing, today: date) -> "_Facts":
         facts = cls(*(tuple(value) if isinstance(value, list) else value
                       for value in (getattr(listing, name) for name in cls._fields)))
+        # Only whether there is a privacy policy, and only whether a verification is recent, change
+        # the notes: one key for all such listings, so that _notes' memo serves every listing with
+        # the same facts instead of holding one entry per URL or date.
+        facts = facts._replace(privacy_policy_url=bool(facts.privacy_policy_url))
         if facts.last_verified is not None and today - facts.last_verified <= STALE_AFTER:
-            # Which recent day does not change the notes: one key for all of them, so _notes' memo
-            # serves every listing with the same facts, not one entry per verification date.
             facts = facts._replace(last_verified=_RECENT)
         return facts
 
