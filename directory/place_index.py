@@ -7,10 +7,13 @@ plus the statements' own cost, and it made a search that nothing had cached
 cost a worker 6-15 ms. Here the circle is a few binary searches and vectorised
 arithmetic over contiguous columns, and the count is exact at any size.
 
-What is kept: every SearchEntry row with a place (remote-only listings' rows
-stay in the database: search_index's area index answers those well), sorted by
-(latitude band, longitude) like ix_search_entry_place, whose index-only scan
-loads them. About 80 bytes a place: some 90 MB at a million listings.
+What is kept: every SearchEntry row with a place, sorted by (latitude band,
+longitude) like ix_search_entry_place, whose index-only scan loads them; about
+80 bytes a place, some 90 MB at a million listings. And, for counting them,
+the remote-only listings' rows (one per service area), sorted by area: at a
+million listings a state and the country hold tens of thousands, which SQL
+counted in about a millisecond. Their page stays in SQL, where the area index
+gives it in the database's collation.
 
 Never stale: before each search, the search generation is read (one row,
 search_index.current_state). When it has moved, the listings that
@@ -49,8 +52,27 @@ _FIELDS = ("key", "lon", "lat", "x", "y", "z", "bits_1", "bits_2", "listing_id",
 _DTYPES = (np.float64, np.float64, np.float64, np.float64, np.float64, np.float64, np.int64, np.int64, np.int32,
            np.int32, np.int32, np.int16)
 _PLACES = select(*_COLUMNS).where(SearchEntry.band.is_not(None))
+_REMOTE_COLUMNS = (SearchEntry.area, SearchEntry.listing_id, SearchEntry.filter_bits_1, SearchEntry.filter_bits_2,
+                   SearchEntry.fresh_until)
+_REMOTE_FIELDS = ("area", "listing_id", "bits_1", "bits_2", "fresh")
+_REMOTE_DTYPES = ("<U2", np.int32, np.int64, np.int64, np.int32)
+_REMOTE = select(*_REMOTE_COLUMNS).where(SearchEntry.area.is_not(None))
 _LOAD_BATCH = 50_000
-RELOAD_SHARE = 0.2  # a change to more than this share of the listings reloads everything instead
+RELOAD_SHARE = 0.2  # changed listings beyond this share of the entries: reloading everything is cheaper
+
+
+@dataclass(frozen=True)
+class Remote:
+    """The remote-only listings' entries, one per (listing, service area), sorted by area."""
+
+    area: np.ndarray  # a state's code or "US"
+    listing_id: np.ndarray
+    bits_1: np.ndarray
+    bits_2: np.ndarray
+    fresh: np.ndarray
+
+    def in_area(self, area: str) -> slice:
+        return slice(int(self.area.searchsorted(area, "left")), int(self.area.searchsorted(area, "right")))
 
 
 @dataclass(frozen=True)
@@ -69,6 +91,7 @@ class Places:
     location_id: np.ndarray
     fresh: np.ndarray  # fresh_until as a date ordinal
     places: np.ndarray  # how many places the listing has
+    remote: Remote
     generation: int | None = None
     epoch: int | None = None
     seq: int = 0  # the last change applied
@@ -95,26 +118,47 @@ class Places:
         return np.arange(total, dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
 
 
-def _columns(rows: list) -> list[np.ndarray]:
+def _fresh_days(days) -> list[int]:
+    return [_NEVER if day is None else day.toordinal() for day in days]
+
+
+def _place_columns(rows: list) -> list[np.ndarray]:
     """Rows of _COLUMNS -> arrays in _FIELDS order."""
     if not rows:
         return [np.empty(0, dtype=dtype) for dtype in _DTYPES]
     band, lon, lat, x, y, z, bits_1, bits_2, listing_id, location_id, fresh, places = zip(*rows)
     lon_array = np.array(lon, dtype=np.float64)
     key = np.array(band, dtype=np.float64) * _BAND_STRIDE + (lon_array + 180.0)
-    fresh_days = [_NEVER if day is None else day.toordinal() for day in fresh]
-    values = (key, lon_array, lat, x, y, z, bits_1, bits_2, listing_id, location_id, fresh_days, places)
+    values = (key, lon_array, lat, x, y, z, bits_1, bits_2, listing_id, location_id, _fresh_days(fresh), places)
     return [value if isinstance(value, np.ndarray) else np.array(value, dtype=dtype)
             for value, dtype in zip(values, _DTYPES)]
 
 
-def _read(connection: Connection, stmt) -> list[np.ndarray]:
+def _remote_columns(rows: list) -> list[np.ndarray]:
+    """Rows of _REMOTE_COLUMNS -> arrays in _REMOTE_FIELDS order."""
+    if not rows:
+        return [np.empty(0, dtype=dtype) for dtype in _REMOTE_DTYPES]
+    area, listing_id, bits_1, bits_2, fresh = zip(*rows)
+    return [np.array(value, dtype=dtype)
+            for value, dtype in zip((area, listing_id, bits_1, bits_2, _fresh_days(fresh)), _REMOTE_DTYPES)]
+
+
+def _read(connection: Connection, stmt, columns_of) -> list[np.ndarray]:
+    """The statement's rows as arrays (columns_of makes them), read in batches."""
     # Per statement: Connection.execution_options() would change the caller's connection for good.
-    parts = [_columns(rows) for rows in connection.execute(stmt, execution_options={"yield_per": _LOAD_BATCH})
+    parts = [columns_of(rows) for rows in connection.execute(stmt, execution_options={"yield_per": _LOAD_BATCH})
              .partitions(_LOAD_BATCH)]
     if not parts:
-        return _columns([])
+        return columns_of([])
     return [np.concatenate(column) for column in zip(*parts)]
+
+
+def _merged(kept: list[np.ndarray], new: list[np.ndarray]) -> list[np.ndarray]:
+    """Sorted columns (by the first) with new rows put in their places."""
+    order = np.argsort(new[0], kind="stable")
+    new = [column[order] for column in new]
+    at = kept[0].searchsorted(new[0])
+    return [np.insert(old, at, added) for old, added in zip(kept, new)]
 
 
 def _last_seq(connection: Connection) -> int:
@@ -124,8 +168,9 @@ def _last_seq(connection: Connection) -> int:
 def load(connection: Connection, generation: int | None = None, epoch: int | None = None) -> Places:
     """Every place, read as this connection sees the database now."""
     seq = _last_seq(connection)  # first: changes committed while loading are applied again later
-    columns = _read(connection, _PLACES.order_by(SearchEntry.band, SearchEntry.longitude))
-    return Places(*columns, generation=generation, epoch=epoch, seq=seq)
+    columns = _read(connection, _PLACES.order_by(SearchEntry.band, SearchEntry.longitude), _place_columns)
+    remote = Remote(*_read(connection, _REMOTE.order_by(SearchEntry.area), _remote_columns))
+    return Places(*columns, remote=remote, generation=generation, epoch=epoch, seq=seq)
 
 
 def _with_changes(places: Places, connection: Connection, generation: int, epoch: int | None) -> Places:
@@ -136,19 +181,20 @@ def _with_changes(places: Places, connection: Connection, generation: int, epoch
         return replace(places, generation=generation, epoch=epoch)
     changed = np.unique(np.fromiter((listing_id for _, listing_id in changes), dtype=np.int32, count=len(changes)))
     pruned = changes[-1].seq - places.seq > search_index.KEEP_CHANGES  # the log may have lost some
-    if pruned or len(changed) > RELOAD_SHARE * max(1, len(np.unique(places.listing_id))):
+    if pruned or len(changed) > RELOAD_SHARE * max(1, places.size + len(places.remote.listing_id)):
         return load(connection, generation, epoch)
-    keep = ~np.isin(places.listing_id, changed)
-    new = []
+    new_places, new_remote = [], []
     for ids in np.array_split(changed, max(1, len(changed) // 500 + 1)):
-        new.append(_read(connection, _PLACES.where(SearchEntry.listing_id.in_(ids.tolist()))))
-    new_columns = [np.concatenate(column) for column in zip(*new)]
-    order = np.argsort(new_columns[0], kind="stable")
-    new_columns = [column[order] for column in new_columns]
-    kept = [getattr(places, name)[keep] for name in _FIELDS]
-    at = kept[0].searchsorted(new_columns[0])
-    columns = [np.insert(old, at, added) for old, added in zip(kept, new_columns)]
-    return Places(*columns, generation=generation, epoch=epoch, seq=changes[-1].seq)
+        ids = ids.tolist()
+        new_places.append(_read(connection, _PLACES.where(SearchEntry.listing_id.in_(ids)), _place_columns))
+        new_remote.append(_read(connection, _REMOTE.where(SearchEntry.listing_id.in_(ids)), _remote_columns))
+    keep = ~np.isin(places.listing_id, changed)
+    columns = _merged([getattr(places, name)[keep] for name in _FIELDS],
+                      [np.concatenate(column) for column in zip(*new_places)])
+    keep = ~np.isin(places.remote.listing_id, changed)
+    remote = Remote(*_merged([getattr(places.remote, name)[keep] for name in _REMOTE_FIELDS],
+                             [np.concatenate(column) for column in zip(*new_remote)]))
+    return Places(*columns, remote=remote, generation=generation, epoch=epoch, seq=changes[-1].seq)
 
 
 class PlaceIndex:

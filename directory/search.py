@@ -297,6 +297,15 @@ class _Where:
             self.shape = None
             self.listing_ids = np.array(db.session.scalars(select(Listing.id).where(*words)).all(), dtype=np.int32)
 
+    def passes(self, entries, at) -> np.ndarray:
+        """Which of the in-memory entries at these positions (place_index) pass the filters."""
+        keep = entries.fresh[at] >= self.today
+        for word, bits in self.masks:
+            keep &= ((entries.bits_1 if word == 1 else entries.bits_2)[at] & bits) != 0
+        if self.listing_ids is not None:
+            keep &= np.isin(entries.listing_id[at], self.listing_ids)
+        return keep
+
 
 _STATEMENTS: dict[tuple, object] = {}
 
@@ -339,11 +348,7 @@ class _Circle:
         cx, cy, cz = earth_xyz(center.lat, center.lon)
         reach = radius + CHORD_SLACK_MILES
         chord2 = (places.x[at] - cx) ** 2 + (places.y[at] - cy) ** 2 + (places.z[at] - cz) ** 2
-        keep = (chord2 <= reach * reach) & (places.fresh[at] >= where.today)
-        for word, bits in where.masks:
-            keep &= ((places.bits_1 if word == 1 else places.bits_2)[at] & bits) != 0
-        if where.listing_ids is not None:
-            keep &= np.isin(places.listing_id[at], where.listing_ids)
+        keep = (chord2 <= reach * reach) & where.passes(places, at)
         self.places, self.at, self.chord2 = places, at[keep], chord2[keep]
         self.listing_id = places.listing_id[self.at]
 
@@ -382,13 +387,14 @@ def _count_near(circle: _Circle, nearest: _Nearest) -> int:
     """
     sure = surely_within_chord(circle.radius)
     surely_in = circle.chord2 <= sure * sure
-    sure_ids = circle.listing_id[surely_in]
-    several = circle.places.places[circle.at[surely_in]] > 1
-    counted = int(np.count_nonzero(~several)) + len(np.unique(sure_ids[several]))
+    several = circle.places.places[circle.at] > 1  # the place of a listing with others
+    several_in = np.unique(circle.listing_id[surely_in & several])
+    counted = int(np.count_nonzero(surely_in & ~several)) + len(several_in)
     undecided = np.flatnonzero(~surely_in)
     if len(undecided) == 0:
         return counted
-    undecided = undecided[~np.isin(circle.listing_id[undecided], sure_ids)]
+    # Only a listing with several places can have another one surely inside, already counted.
+    undecided = undecided[~several[undecided] | ~np.isin(circle.listing_id[undecided], several_in)]
     points: dict[int, list] = defaultdict(list)
     for listing_id, location_id, lat, lon, _chord2 in circle.rows(undecided):
         points[listing_id].append((location_id, lat, lon))
@@ -476,13 +482,10 @@ def _remote_areas(center: Centroid) -> tuple[str, ...]:
     return (center.state, NATIONWIDE)
 
 
-def _count_remote(center: Centroid, where: _Where) -> int:
+def _count_remote(center: Centroid, where: _Where, places: place_index.Places) -> int:
     # Entries are one per listing and matching area (a nationwide listing has only its "US" entry).
-    state, country = _remote_areas(center)
-    return _sql(_statement("count remote", where, lambda: (
-        select(func.count()).select_from(SearchEntry)
-        .where(SearchEntry.area.in_([bindparam("state"), bindparam("country")]), *where.clauses))),
-        {**where.params, "state": state, "country": country}).scalar()
+    remote = places.remote
+    return sum(int(np.count_nonzero(where.passes(remote, remote.in_area(area)))) for area in _remote_areas(center))
 
 
 def _page_remote(center: Centroid, where: _Where, offset: int, limit: int) -> list[int]:
@@ -584,4 +587,4 @@ def _find(query: SearchQuery, center: Centroid | None, state) -> tuple[int, list
     remote_offset = max(0, start - near_total)
     page_rows += [(lid, None, None) for lid in
                   _page_remote(center, where, remote_offset, query.per_page - len(page_rows))]
-    return near_total + _count_remote(center, where), page_rows
+    return near_total + _count_remote(center, where, circle.places), page_rows

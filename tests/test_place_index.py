@@ -110,9 +110,25 @@ def rows_in_database() -> list[tuple]:
                       .where(SearchEntry.band.is_not(None))))
 
 
+def remote_rows_of(places: place_index.Places) -> list[tuple]:
+    remote = places.remote
+    return sorted(zip(remote.area.tolist(), remote.listing_id.tolist(), remote.bits_1.tolist(),
+                      remote.bits_2.tolist(), remote.fresh.tolist()))
+
+
+def remote_rows_in_database() -> list[tuple]:
+    return sorted((area, listing_id, bits_1, bits_2, 0 if fresh is None else fresh.toordinal())
+                  for area, listing_id, bits_1, bits_2, fresh in db.session.execute(
+                      select(SearchEntry.area, SearchEntry.listing_id, SearchEntry.filter_bits_1,
+                             SearchEntry.filter_bits_2, SearchEntry.fresh_until)
+                      .where(SearchEntry.area.is_not(None))))
+
+
 def assert_equals_database(places: place_index.Places) -> None:
     assert rows_of(places) == rows_in_database()
     assert bool(np.all(np.diff(places.key) >= 0)), "the places stay sorted by (band, longitude)"
+    assert remote_rows_of(places) == remote_rows_in_database()
+    assert list(places.remote.area) == sorted(places.remote.area), "remote entries stay sorted by area"
 
 
 def test_orm_writes_reach_the_next_search_by_following_the_log(app, make, loads):
@@ -261,8 +277,14 @@ def test_the_copy_equals_the_database_after_any_mix_of_writes(app, make):
         make.listing(locations=[somewhere() for _ in range(rng.choice([1, 1, 2]))], commit=False,
                      cost=rng.choice(["free", "fee"]), languages=rng.choice([["en"], ["en", "es"], ["vi"]]))
 
+    def create_remote():  # online only: found by its service area, counted from the copy's remote entries
+        make.listing(service_area=rng.choice([["IL"], ["US"], ["IL", "WI"], ["WI"]]), delivery=["online"],
+                     commit=False, cost=rng.choice(["free", "fee"]))
+
     for _ in range(8):
         create()
+    for _ in range(3):
+        create_remote()
     db.session.commit()
 
     def listing() -> Listing:
@@ -280,7 +302,8 @@ def test_the_copy_equals_the_database_after_any_mix_of_writes(app, make):
             postal_code="60614", latitude=lat, longitude=lon)))
 
     writes = [
-        create, create, create, relocate, relocate, relocate, add_place,
+        create, create, create, relocate, relocate, relocate, add_place, create_remote,
+        lambda: listing().set_codes("service_area", rng.choice([["IL"], ["US"], ["WI"], ["IL", "IN"]])),
         lambda: db.session.delete(listing()),
         lambda: setattr(listing(), "cost", rng.choice(["free", "fee", "insurance"])),
         lambda: listing().set_codes("language", rng.choice([["en"], ["es"], ["en", "zh"]])),
@@ -315,6 +338,7 @@ def test_the_copy_equals_the_database_after_any_mix_of_writes(app, make):
     hits()
     assert not search_index.has_pending_rewrites(db.session.connection())
     assert shared(app).size >= 5, "the mix left places to compare"
+    assert len(shared(app).remote.listing_id) >= 2, "and remote listings"
     assert_equals_database(shared(app))
 
 
