@@ -57,7 +57,7 @@ _REMOTE_COLUMNS = (SearchEntry.area, SearchEntry.listing_id, SearchEntry.filter_
 _REMOTE_FIELDS = ("area", "listing_id", "bits_1", "bits_2", "fresh")
 _REMOTE_DTYPES = ("<U2", np.int32, np.int64, np.int64, np.int32)
 _REMOTE = select(*_REMOTE_COLUMNS).where(SearchEntry.area.is_not(None))
-_LOAD_BATCH = 50_000
+_LOAD_BATCH = 20_000  # rows converted at a time: their Python objects are the load's transient memory
 RELOAD_SHARE = 0.2  # changed listings beyond this share of the entries: reloading everything is cheaper
 
 
@@ -143,58 +143,86 @@ def _remote_columns(rows: list) -> list[np.ndarray]:
             for value, dtype in zip((area, listing_id, bits_1, bits_2, _fresh_days(fresh)), _REMOTE_DTYPES)]
 
 
-def _read(connection: Connection, stmt, columns_of) -> list[np.ndarray]:
-    """The statement's rows as arrays (columns_of makes them), read in batches."""
+def _read(connection: Connection, stmt, columns_of, expected: int = 0) -> list[np.ndarray]:
+    """The statement's rows as arrays (columns_of makes them), read in batches.
+
+    With `expected` rows the arrays are made that size first and filled batch by batch, so that
+    loading a million places needs their size in memory, not twice that for a final concatenation.
+    """
     # Per statement: Connection.execution_options() would change the caller's connection for good.
-    parts = [columns_of(rows) for rows in connection.execute(stmt, execution_options={"yield_per": _LOAD_BATCH})
-             .partitions(_LOAD_BATCH)]
-    if not parts:
-        return columns_of([])
-    return [np.concatenate(column) for column in zip(*parts)]
+    batches = connection.execute(stmt, execution_options={"yield_per": _LOAD_BATCH}).partitions(_LOAD_BATCH)
+    columns, filled = columns_of([]), 0
+    for rows in batches:
+        batch = columns_of(rows)
+        if filled + len(rows) > len(columns[0]):  # more than expected (written meanwhile): grow
+            columns = [np.concatenate([column[:filled], np.empty(max(expected, filled + len(rows)) - filled,
+                                                                 dtype=column.dtype)]) for column in columns]
+        for column, values in zip(columns, batch):
+            column[filled:filled + len(rows)] = values
+        filled += len(rows)
+    return [column[:filled] for column in columns]
 
 
-def _merged(kept: list[np.ndarray], new: list[np.ndarray]) -> list[np.ndarray]:
-    """Sorted columns (by the first) with new rows put in their places."""
-    order = np.argsort(new[0], kind="stable")
-    new = [column[order] for column in new]
-    at = kept[0].searchsorted(new[0])
-    return [np.insert(old, at, added) for old, added in zip(kept, new)]
+def _inserted(column: np.ndarray, keep: np.ndarray, at: np.ndarray, added: np.ndarray) -> np.ndarray:
+    return np.insert(column[keep], at, added)
 
 
 def _last_seq(connection: Connection) -> int:
     return connection.execute(select(func.coalesce(func.max(SearchIndexChange.seq), 0))).scalar_one()
 
 
+def _count(connection: Connection, stmt) -> int:
+    return connection.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+
+
 def load(connection: Connection, generation: int | None = None, epoch: int | None = None) -> Places:
     """Every place, read as this connection sees the database now."""
     seq = _last_seq(connection)  # first: changes committed while loading are applied again later
-    columns = _read(connection, _PLACES.order_by(SearchEntry.band, SearchEntry.longitude), _place_columns)
+    columns = _read(connection, _PLACES.order_by(SearchEntry.band, SearchEntry.longitude), _place_columns,
+                    _count(connection, _PLACES))
     remote = Remote(*_read(connection, _REMOTE.order_by(SearchEntry.area), _remote_columns))
     return Places(*columns, remote=remote, generation=generation, epoch=epoch, seq=seq)
 
 
-def _with_changes(places: Places, connection: Connection, generation: int, epoch: int | None) -> Places:
-    """`places` with the listings changed since its seq read again (or everything, when that is cheaper or needed)."""
+def _changes(connection: Connection, places: Places) -> tuple[np.ndarray, int] | None:
+    """(listing ids changed since the copy's seq, the last seq); None: the log cannot tell, reload it all."""
     changes = connection.execute(select(SearchIndexChange.seq, SearchIndexChange.listing_id)
                                  .where(SearchIndexChange.seq > places.seq).order_by(SearchIndexChange.seq)).all()
     if not changes:  # e.g. an organization renamed: nothing search measures
-        return replace(places, generation=generation, epoch=epoch)
+        return np.empty(0, dtype=np.int32), places.seq
     changed = np.unique(np.fromiter((listing_id for _, listing_id in changes), dtype=np.int32, count=len(changes)))
     pruned = changes[-1].seq - places.seq > search_index.KEEP_CHANGES  # the log may have lost some
     if pruned or len(changed) > RELOAD_SHARE * max(1, places.size + len(places.remote.listing_id)):
-        return load(connection, generation, epoch)
+        return None
+    return changed, changes[-1].seq
+
+
+def _with_changes(columns: dict[str, np.ndarray], remote: Remote, changed: np.ndarray,
+                  connection: Connection) -> tuple[list[np.ndarray], Remote]:
+    """The columns (and remote entries) with the changed listings read again.
+
+    `columns` is taken over: each column is replaced in it as soon as its new one is made, so that
+    when nothing else holds the old copy, it is given back column by column instead of all at the end.
+    """
     new_places, new_remote = [], []
     for ids in np.array_split(changed, max(1, len(changed) // 500 + 1)):
         ids = ids.tolist()
         new_places.append(_read(connection, _PLACES.where(SearchEntry.listing_id.in_(ids)), _place_columns))
         new_remote.append(_read(connection, _REMOTE.where(SearchEntry.listing_id.in_(ids)), _remote_columns))
-    keep = ~np.isin(places.listing_id, changed)
-    columns = _merged([getattr(places, name)[keep] for name in _FIELDS],
-                      [np.concatenate(column) for column in zip(*new_places)])
-    keep = ~np.isin(places.remote.listing_id, changed)
-    remote = Remote(*_merged([getattr(places.remote, name)[keep] for name in _REMOTE_FIELDS],
-                             [np.concatenate(column) for column in zip(*new_remote)]))
-    return Places(*columns, remote=remote, generation=generation, epoch=epoch, seq=changes[-1].seq)
+
+    def merge(columns: dict[str, np.ndarray], names: tuple[str, ...], batches: list) -> list[np.ndarray]:
+        new = [np.concatenate(column) for column in zip(*batches)]
+        order = np.argsort(new[0], kind="stable")  # the first column is the sort key
+        new = [column[order] for column in new]
+        keep = ~np.isin(columns["listing_id"], changed)
+        at = columns[names[0]][keep].searchsorted(new[0])
+        for name, added in zip(names, new):
+            columns[name] = _inserted(columns[name], keep, at, added)
+        return [columns.pop(name) for name in names]
+
+    place_columns = merge(columns, _FIELDS, new_places)
+    remote = Remote(*merge({name: getattr(remote, name) for name in _REMOTE_FIELDS}, _REMOTE_FIELDS, new_remote))
+    return place_columns, remote
 
 
 class PlaceIndex:
@@ -217,10 +245,19 @@ class PlaceIndex:
             places = self.places
             if places is not None and places.generation == generation and places.epoch == epoch:
                 return places
-            if places is None or places.epoch != epoch:
-                places = load(connection, generation, epoch)
+            changed = None if places is None or places.epoch != epoch else _changes(connection, places)
+            if changed is not None and len(changed[0]) == 0:
+                places = replace(places, generation=generation, epoch=epoch, seq=changed[1])
+            elif changed is not None:
+                columns, remote, seq = {name: getattr(places, name) for name in _FIELDS}, places.remote, changed[1]
+                if not pending:  # nothing else needs the old copy: let it go as the new one is made
+                    self.places = places = None
+                place_columns, remote = _with_changes(columns, remote, changed[0], connection)
+                places = Places(*place_columns, remote=remote, generation=generation, epoch=epoch, seq=seq)
             else:
-                places = _with_changes(places, connection, generation, epoch)
+                if not pending:
+                    self.places = places = None  # before reading the new copy, not after
+                places = load(connection, generation, epoch)
             if not pending:  # only what is committed is shared
                 self.places = places
             return places
