@@ -257,11 +257,6 @@ def filter_clauses(query: SearchQuery) -> list:
     return clauses + _words_match(query)
 
 
-def entry_filter_clauses(query: SearchQuery) -> list:
-    """The same conditions as filter_clauses, on SearchEntry (which holds only published listings)."""
-    return list(_Where(query).clauses)
-
-
 @cache
 def _mask_clauses(columns: tuple) -> tuple:
     """Freshness and one `bits & mask_i != 0` per filtered field (i-th, on its bits column), values bound.
@@ -310,11 +305,11 @@ class _Where:
 _STATEMENTS: dict[tuple, object] = {}
 
 
-def _statement(kind: str, where: _Where, build, box_count: int = 0):
-    """build(), once per (kind, boxes, filter fields): reused, a statement's cache key and SQL are made once."""
+def _statement(kind: str, where: _Where, build):
+    """build(), once per (kind, filter fields): reused, a statement's cache key and SQL are made once."""
     if where.shape is None:
         return build()
-    key = (kind, box_count, where.shape)
+    key = (kind, where.shape)
     found = _STATEMENTS.get(key)
     if found is None:
         if len(_STATEMENTS) > 4096:  # filter combinations are many in theory, few in practice

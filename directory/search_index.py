@@ -78,11 +78,6 @@ def bit_column(field: str):
     return _WORD_COLUMNS[BIT_LAYOUT[field][0]]
 
 
-def has_any(field: str, codes: Iterable[str]):
-    """SQL: the entry's listing has at least one of these codes in this field."""
-    return bit_column(field).op("&")(mask(field, codes)) != 0
-
-
 def filter_bits(values: dict[str, Iterable[str]]) -> tuple[int, int]:
     """The two words for a listing whose fields hold these codes (unknown codes get no bit)."""
     words = {1: 0, 2: 0}
