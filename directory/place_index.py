@@ -263,6 +263,19 @@ class PlaceIndex:
             return places
 
 
+def warm(app) -> None:
+    """Read the places now rather than on the first search (gunicorn.conf.py calls it as a worker starts).
+
+    A search that comes meanwhile waits for the same load (the lock), no longer than it would have.
+    """
+    from .extensions import db
+
+    with app.app_context():
+        connection = db.session.connection()
+        for_app(app).current(connection, search_index.current_state(connection))
+        db.session.remove()
+
+
 def for_app(app) -> PlaceIndex:
     index = app.extensions.get("place_index")
     if index is None:
