@@ -9,7 +9,7 @@ arithmetic over contiguous columns, and the count is exact at any size.
 
 What is kept: every SearchEntry row with a place, sorted by (latitude band,
 longitude) like ix_search_entry_place, whose index-only scan loads them; about
-80 bytes a place, some 90 MB at a million listings. And, for counting them,
+90 bytes a place, some 95 MB at a million listings. And, for counting them,
 the remote-only listings' rows (one per service area), sorted by area: at a
 million listings a state and the country hold tens of thousands, which SQL
 counted in about a millisecond. Their page stays in SQL, where the area index
@@ -22,8 +22,7 @@ when the epoch has moved (a rebuild, or the state row made anew), everything
 is. The copy is then at least as new as the generation the search saw.
 
 A connection whose own transaction has rewritten entries not yet committed
-(search_index marks it, see `_pending`) gets a private copy with those
-changes, so it finds what it wrote; the shared copy only ever holds what
+(search_index.has_pending_rewrites) gets a private copy with those changes, so it finds what it wrote; the shared copy only ever holds what
 was committed.
 """
 from __future__ import annotations
@@ -36,12 +35,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from . import search_index
-from .geo import BAND_DEGREES, Box
+from .geo import Box, bands_of
 from .models import SearchEntry
 from .models.search_entry import SearchIndexChange
 
-# (latitude band, longitude) as one sortable number: bands are whole numbers
-# below 180 / BAND_DEGREES, longitudes + 180 lie in [0, 360].
+# (latitude band, longitude) as one sortable number: bands (geo.latitude_band) are whole numbers
+# below 180 / geo.BAND_DEGREES = 3,600, longitudes + 180 lie in [0, 360].
 _BAND_STRIDE = 1000.0
 _NEVER = 0  # fresh_until of an entry without one: as in SQL, NULL >= today is never true
 
@@ -104,8 +103,7 @@ class Places:
         """Positions of the places in the boxes' bands and longitude ranges (a superset of the boxes)."""
         lows, highs = [], []
         for box in boxes:
-            bands = np.arange(int((box.lat_min + 90.0) / BAND_DEGREES), int((box.lat_max + 90.0) / BAND_DEGREES) + 1,
-                              dtype=np.float64) * _BAND_STRIDE
+            bands = np.array(bands_of(box), dtype=np.float64) * _BAND_STRIDE
             lows.append(bands + (box.lon_min + 180.0))
             highs.append(bands + (box.lon_max + 180.0))
         starts = self.key.searchsorted(np.concatenate(lows), "left")
