@@ -19,7 +19,7 @@ committed neither reads nor fills the kept cards.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from types import SimpleNamespace
 
 from flask import current_app
@@ -139,18 +139,18 @@ def _read_cards(connection, ids: list[int]) -> dict[int, ResultCard]:
     cards: dict[int, ResultCard] = {}
     for row in connection.execute(_LISTINGS, {"ids": ids}):
         card = ResultCard()
-        for name in _COLUMNS:
-            setattr(card, name, getattr(row, name))
+        for name, value in zip(_COLUMNS, row):  # the statement's first columns, in this order
+            setattr(card, name, value)
         card.organization = SimpleNamespace(id=row.organization_id, name=row.organization_name)
         card.locations = []
         card.rendered = {}
-        codes = defaultdict(list)
-        for pair in sorted((row.codes or "").split(","), key=lambda pair: pair.partition("=")[2]):
-            if pair:
-                field, _, code = pair.partition("=")
+        codes = {field: [] for field in _CODE_ATTRIBUTES}
+        # "field=code" pairs, ordered by code as Listing.codes is
+        for code, field in sorted(pair.split("=")[::-1] for pair in row.codes.split(",")) if row.codes else ():
+            if field in codes:
                 codes[field].append(code)
         for field, attribute in _CODE_ATTRIBUTES.items():
-            setattr(card, attribute, codes[field])  # ordered by code, as Listing.codes is
+            setattr(card, attribute, codes[field])
         cards[row.id] = card
     for row in connection.execute(_PLACES, {"ids": ids}):
         if row.listing_id in cards:
