@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from . import search_index
+from .extensions import db
 from .geo import Box, bands_of
 from .models import SearchEntry
 from .models.search_entry import SearchIndexChange
@@ -161,10 +162,6 @@ def _read(connection: Connection, stmt, columns_of, expected: int = 0) -> list[n
     return [column[:filled] for column in columns]
 
 
-def _inserted(column: np.ndarray, keep: np.ndarray, at: np.ndarray, added: np.ndarray) -> np.ndarray:
-    return np.insert(column[keep], at, added)
-
-
 def _last_seq(connection: Connection) -> int:
     return connection.execute(select(func.coalesce(func.max(SearchIndexChange.seq), 0))).scalar_one()
 
@@ -215,7 +212,7 @@ def _with_changes(columns: dict[str, np.ndarray], remote: Remote, changed: np.nd
         keep = ~np.isin(columns["listing_id"], changed)
         at = columns[names[0]][keep].searchsorted(new[0])
         for name, added in zip(names, new):
-            columns[name] = _inserted(columns[name], keep, at, added)
+            columns[name] = np.insert(columns[name][keep], at, added)
         return [columns.pop(name) for name in names]
 
     place_columns = merge(columns, _FIELDS, new_places)
@@ -266,8 +263,6 @@ def warm(app) -> None:
 
     A search that comes meanwhile waits for the same load (the lock), no longer than it would have.
     """
-    from .extensions import db
-
     with app.app_context():
         connection = db.session.connection()
         for_app(app).current(connection, search_index.current_state(connection))

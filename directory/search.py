@@ -548,11 +548,15 @@ def get_published_listing(listing_id: int) -> Listing | None:
     return db.session.scalar(_with_details(select(Listing).where(Listing.id == listing_id, published())))
 
 
-def run_search(query: SearchQuery) -> SearchPage:
-    """One page of results; what was found is cached per search generation (search_cache.py)."""
+def run_search(query: SearchQuery, state=None) -> SearchPage:
+    """One page of results; what was found is cached per search generation (search_cache.py).
+
+    `state`: search_index.current_state, if the caller has just read it.
+    """
     center = lookup_zip(query.zip) if query.zip else None
     connection = db.session.connection()
-    state = search_index.current_state(connection)  # once: the cache, places and cards answer for the same
+    if state is None:  # read once: the cache, the places and the cards answer for the same state
+        state = search_index.current_state(connection)
     generation = None if state is None or search_index.has_pending_rewrites(connection) else state[0]
     total, page_rows = search_cache.cached_rows(query, generation, lambda: _find(query, center, state))
     listings = load_listings([lid for lid, _, _ in page_rows], generation)

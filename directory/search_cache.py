@@ -153,10 +153,6 @@ def _key(kind: str, generation: int, parts: str) -> str:
     return f"search:{kind}:{generation}:{today().isoformat()}:v2:{digest}"  # v2: rows without the estimate flag
 
 
-def _generation() -> int | None:
-    return search_index.current_generation(db.session.connection())
-
-
 def cached_rows(query, generation: int | None, compute: Callable[[], tuple[int, list]]) -> tuple[int, list]:
     """(total, [(listing_id, miles, location_id)]) for the query, computed at most once a generation.
 
@@ -175,18 +171,23 @@ def cached_rows(query, generation: int | None, compute: Callable[[], tuple[int, 
     return result
 
 
-def cached_json(query, compute: Callable[[], dict]):
-    """The JSON response for the query: the stored body if this generation made it, else compute() as JSON."""
+def cached_json(query, compute: Callable[[object], dict]):
+    """The JSON response for the query: the stored body if this generation made it, else compute(state) as JSON.
+
+    compute gets the search state read here (search_index.current_state), so that a search
+    behind a miss does not read it again.
+    """
     cache = get_cache()
-    generation = _generation() if cache is not None else None
+    state = search_index.current_state(db.session.connection()) if cache is not None else None
+    generation = None if state is None else state[0]
     if generation is None:
-        return current_app.json.response(compute())
+        return current_app.json.response(compute(state))
     from flask_babel import get_locale
 
     key = _key("json", generation, f"{get_locale()}|{request.host_url}|{_query_key(query)}")
     body = cache.get(key)
     if body is None:
-        response = current_app.json.response(compute())
+        response = current_app.json.response(compute(state))
         cache.put(key, response.get_data())
         return response
     return current_app.response_class(body, mimetype=current_app.json.mimetype)

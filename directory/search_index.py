@@ -182,12 +182,6 @@ def current_state(connection: Connection) -> tuple[int, int | None] | None:
     return None if row is None else (row.generation, row.epoch)
 
 
-def current_generation(connection: Connection) -> int | None:
-    """The generation as this connection's transaction sees it (None: no row yet, so nothing may be cached)."""
-    state = current_state(connection)
-    return None if state is None else state[0]
-
-
 # A connection whose transaction rewrote entries not yet committed is marked until it commits or rolls
 # back, so that place_index.py neither shares what it reads there nor misses it for that connection.
 _PENDING = "search_index_pending_rewrites"

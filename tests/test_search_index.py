@@ -52,6 +52,13 @@ def fast_search(params) -> tuple[int, list[tuple[int, float | None]]]:
     return page.total, [(hit.listing.id, hit.distance_miles) for hit in page.hits]
 
 
+def _scatter(make, rng, origin, count: int) -> None:
+    """`count` listings spread evenly over 40 miles around origin, free or with a fee (not committed)."""
+    for _ in range(count):
+        make.listing(at=_destination(origin, 40 * math.sqrt(rng.random()), rng.uniform(0, 360)), commit=False,
+                     cost=rng.choice(["free", "fee"]))
+
+
 def _destination(origin, miles, bearing):
     point = geodesic(miles=miles).destination(origin, bearing)
     return point.latitude, point.longitude
@@ -116,9 +123,7 @@ def test_a_dense_city_pages_identically_to_a_full_scan(make):
     rng = random.Random(11)
     center = lookup_zip("10001")
     origin = (center.lat, center.lon)
-    for _ in range(400):
-        make.listing(at=_destination(origin, 40 * math.sqrt(rng.random()), rng.uniform(0, 360)), commit=False,
-                     cost=rng.choice(["free", "fee"]))
+    _scatter(make, rng, origin, 400)
     for _ in range(40):  # a cluster far from the centre: uneven density
         make.listing(at=_destination(origin, rng.uniform(30, 31), 10), commit=False)
     db.session.commit()
@@ -224,9 +229,7 @@ def test_a_crowded_circle_is_counted_exactly_on_every_page(make, client):
     rng = random.Random(5)
     center = lookup_zip("10001")
     origin = (center.lat, center.lon)
-    for _ in range(360):
-        make.listing(at=_destination(origin, 40 * math.sqrt(rng.random()), rng.uniform(0, 360)), commit=False,
-                     cost=rng.choice(["free", "fee"]))
+    _scatter(make, rng, origin, 360)
     make.listing(service_area=["NY"], delivery=["online"], commit=False)
     db.session.commit()
     for params in ([], [("page", "3")], [("cost", "fee"), ("page", "2")], [("per_page", "100"), ("page", "4")],
