@@ -5,7 +5,7 @@ listing gets and in what order (the most important caution first).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import NamedTuple
@@ -69,15 +69,18 @@ class _Facts(NamedTuple):
         facts = cls(*(tuple(value) if isinstance(value, list) else value
                       for value in (getattr(listing, name) for name in cls._fields)))
         # Only whether there is a privacy policy, and only whether a verification is recent, change
-        # the notes: one key for all such listings, so that _notes' memo serves every listing with
-        # the same facts instead of holding one entry per URL or date.
+        # which notes a listing gets: one key for all such listings, so that _notes' memo serves every
+        # listing with the same facts instead of holding one entry per URL or date (notes_for puts a
+        # stale listing's own date in its note).
         facts = facts._replace(privacy_policy_url=bool(facts.privacy_policy_url))
-        if facts.last_verified is not None and today - facts.last_verified <= STALE_AFTER:
-            facts = facts._replace(last_verified=_RECENT)
+        if facts.last_verified is not None:
+            facts = facts._replace(last_verified=_RECENT if today - facts.last_verified <= STALE_AFTER else _STALE)
         return facts
 
 
 _RECENT = date.max  # a last_verified within STALE_AFTER: never stale
+_STALE = date.min  # one older than STALE_AFTER
+_ITS_DATE = "{date}"  # left in a stale listing's note by _notes, for notes_for to fill
 
 
 def _note_codes(listing: Listing | _Facts, today: date) -> list[tuple[str, str, dict]]:
@@ -134,7 +137,7 @@ def _note_codes(listing: Listing | _Facts, today: date) -> list[tuple[str, str, 
     if listing.last_verified is None:
         add("not_yet_verified", "caution")
     elif today - listing.last_verified > STALE_AFTER:
-        add("verification_old", "caution", date=format_date(listing.last_verified, "medium"))
+        add("verification_old", "caution", date=_ITS_DATE)
 
     if listing.is_demo:
         add("demo_listing", "caution")
@@ -144,7 +147,19 @@ def _note_codes(listing: Listing | _Facts, today: date) -> list[tuple[str, str, 
 def notes_for(listing: Listing, today: date | None = None) -> list[Note]:
     """Every note for a listing's page, the most important first."""
     today = today or date.today()
-    return list(_notes(_Facts.of(listing, today), today, current_language()))
+    facts = _Facts.of(listing, today)
+    language = current_language()
+    notes = _notes(facts, today, language)
+    if facts.last_verified is _STALE:
+        when = _day_in_words(listing.last_verified, language)
+        return [replace(note, short=note.short.replace(_ITS_DATE, when), text=note.text.replace(_ITS_DATE, when))
+                if note.code == "verification_old" else note for note in notes]
+    return list(notes)
+
+
+@lru_cache(maxsize=4096)
+def _day_in_words(day: date, language: str) -> str:
+    return format_date(day, "medium")  # in the current locale, whose language is `language`
 
 
 @lru_cache(maxsize=1024)  # about 1 MB
@@ -155,5 +170,7 @@ def _notes(facts: _Facts, today: date, language: str) -> tuple[Note, ...]:
 
 
 def short_notes_for(listing: Listing, today: date | None = None) -> list[Note]:
-    """The few notes a search result shows."""
-    return notes_for(listing, today)[:SHORT_NOTES_ON_RESULTS]
+    """The few notes a search result shows: the cautions first, so that none is cut for a lesser note
+    (a stale or unconfirmed listing's caution comes late in notes_for's order)."""
+    notes = notes_for(listing, today)
+    return sorted(notes, key=lambda note: note.level != "caution")[:SHORT_NOTES_ON_RESULTS]

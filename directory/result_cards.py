@@ -1,4 +1,4 @@
-"""What a search result shows of a listing, read with three Core queries.
+"""What a search result shows of a listing: a ResultCard, stored as one JSON text.
 
 A results page needs 20 listings' columns, codes, organization and places,
 not the ORM's identity map, change tracking and relationship loaders: loading
@@ -7,26 +7,33 @@ ResultCard has the attribute names of Listing that results use (the result
 card template, api/serialize.listing_summary and guidance), with the same
 values, so both read it as they would read the listing.
 
+search_index.refresh writes each published listing's card (`read_cards`, from
+the listing's own tables, then `card_body`) to SearchCard with its entries, in
+the same transaction; a results page reads its cards back by key in one query
+(`load_cards`). Joining the listing, its organization, its codes and its places
+for every page cost about a fifth of an API search.
+
 Cards are kept per process for the current search generation
 (search_index.current_state: every write to a listing, its codes, places or
 organization changes it), at most CARDS_KEPT of them, most recently used
 first: a city's listings come back in search after search, whatever the
-filters, radius or page, and reading them again cost about as much as
-finding them. A card also keeps what the API made of it (`rendered`), per
-day, language and host. A connection with writes of its own not yet
-committed neither reads nor fills the kept cards.
+filters, radius or page. A card also keeps what the API made of it
+(`rendered`), per day, language and host. A connection with writes of its own
+not yet committed reads its own cards and keeps none.
 """
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
+from datetime import date
 from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select
 
 from .extensions import db
-from .models import Listing, ListingCode, Location, Organization, ServiceAtLocation
+from .models import Listing, ListingCode, Location, Organization, SearchCard, ServiceAtLocation
 from .vocabulary import NATIONWIDE, REMOTE_DELIVERY
 
 _COLUMNS = ("id", "name", "kind", "session_format", "moderation", "online_mode", "membership", "cost",
@@ -49,6 +56,8 @@ _LISTINGS = (select(*(getattr(Listing, name) for name in _COLUMNS), Organization
 _PLACES = (select(ServiceAtLocation.listing_id, *_LOCATION_COLUMNS)
            .join(Location, Location.id == ServiceAtLocation.location_id)
            .where(ServiceAtLocation.listing_id.in_(_IDS)).order_by(ServiceAtLocation.id))
+_LOCATION_FIELDS = tuple(column.key for column in _LOCATION_COLUMNS)
+_STORED = select(SearchCard.body).where(SearchCard.listing_id.in_(_IDS))
 
 
 class ResultCard:
@@ -114,7 +123,7 @@ def _kept() -> _KeptCards:
 
 
 def load_cards(ids: list[int], generation: int | None = None) -> dict[int, ResultCard]:
-    """{id: card} for these listings (any that exist; the caller knows they are published).
+    """{id: card} for these listings (those with a stored card: the published ones search found).
 
     `generation`: the search generation the caller read (search_index.current_state); cards kept
     for it are reused and new ones kept. None (no state, or the caller's own writes not yet
@@ -124,18 +133,52 @@ def load_cards(ids: list[int], generation: int | None = None) -> dict[int, Resul
         return {}
     connection = db.session.connection()
     if generation is None:
-        return _read_cards(connection, ids)
+        return _stored_cards(connection, ids)
     kept = _kept()
     cards = kept.take(generation, ids)
     missing = [listing_id for listing_id in ids if listing_id not in cards]
     if missing:
-        read = _read_cards(connection, missing)
+        read = _stored_cards(connection, missing)
         kept.keep(generation, read)
         cards.update(read)
     return cards
 
 
-def _read_cards(connection, ids: list[int]) -> dict[int, ResultCard]:
+def _stored_cards(connection, ids: list[int]) -> dict[int, ResultCard]:
+    cards = (_card_from_body(body) for body in connection.execute(_STORED, {"ids": ids}).scalars())
+    return {card.id: card for card in cards}
+
+
+def card_body(card: ResultCard) -> str:
+    """The card as SearchCard stores it: JSON, the attributes by name, places as lists of _LOCATION_FIELDS."""
+    data = {name: getattr(card, name) for name in _COLUMNS}
+    if card.last_verified is not None:
+        data["last_verified"] = card.last_verified.isoformat()
+    data["organization"] = [card.organization.id, card.organization.name]
+    data["locations"] = [[getattr(loc, field) for field in _LOCATION_FIELDS] for loc in card.locations]
+    data.update({attribute: getattr(card, attribute) for attribute in _CODE_ATTRIBUTES.values()})
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _card_from_body(body: str) -> ResultCard:
+    data = json.loads(body)
+    card = ResultCard()
+    for name in _SET_AS_STORED:
+        setattr(card, name, data[name])
+    if card.last_verified is not None:
+        card.last_verified = date.fromisoformat(card.last_verified)
+    organization_id, organization_name = data["organization"]
+    card.organization = SimpleNamespace(id=organization_id, name=organization_name)
+    card.locations = [SimpleNamespace(**dict(zip(_LOCATION_FIELDS, place))) for place in data["locations"]]
+    card.rendered = {}
+    return card
+
+
+_SET_AS_STORED = (*_COLUMNS, *_CODE_ATTRIBUTES.values())
+
+
+def read_cards(connection, ids: list[int]) -> dict[int, ResultCard]:
+    """The cards of these listings from their own tables (search_index.refresh stores them)."""
     cards: dict[int, ResultCard] = {}
     for row in connection.execute(_LISTINGS, {"ids": ids}):
         card = ResultCard()
@@ -155,6 +198,5 @@ def _read_cards(connection, ids: list[int]) -> dict[int, ResultCard]:
     for row in connection.execute(_PLACES, {"ids": ids}):
         if row.listing_id in cards:
             cards[row.listing_id].locations.append(
-                SimpleNamespace(id=row.id, name=row.name, address_1=row.address_1, city=row.city, state=row.state,
-                                postal_code=row.postal_code, latitude=row.latitude, longitude=row.longitude))
+                SimpleNamespace(**{field: getattr(row, field) for field in _LOCATION_FIELDS}))
     return cards

@@ -12,6 +12,9 @@ row, codes or locations were touched are rewritten from the database, in the
 same transaction. Writes that bypass the ORM (bulk Core inserts, raw SQL)
 must call `refresh(connection, listing_ids)` or `rebuild(connection)`.
 
+With the entries go the listing's card (SearchCard: what a result shows of it,
+result_cards.py), rewritten at the same moments.
+
 Every such write also changes the search generation (`bump_generation`, in
 the same transaction), and so does a change to an organization (results show
 its name): cached search answers (search_cache.py) are keyed on it, so none
@@ -29,9 +32,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import Pool
 from sqlalchemy.orm import Session
 
+from . import result_cards
 from .freshness import fresh_until
 from .geo import earth_xyz, latitude_band
-from .models import Listing, ListingCode, Location, Organization, SearchEntry, ServiceAtLocation
+from .models import Listing, ListingCode, Location, Organization, SearchCard, SearchEntry, ServiceAtLocation
 from .models.search_entry import SearchIndexChange, SearchIndexState
 from .vocabulary import MULTI_FIELDS, NATIONWIDE, SINGLE_FIELDS
 
@@ -95,19 +99,21 @@ _LISTING_COLUMNS = (Listing.id, Listing.name, Listing.accepting_clients, Listing
 _PUBLISHED = and_(Listing.status == "approved", Listing.service_status == "active")
 _CODE_FIELDS = (*MULTI_FIELDS, "service_area")
 _INSERT = insert(SearchEntry).values(sort_name=func.lower(bindparam("name")))  # the database's lower(), as ORDER BY had
+_INSERT_CARD = insert(SearchCard)
 
 
 def _entries(listing_ids: list[int] | None, connection: Connection, after_id: int = 0, limit: int | None = None):
-    """Entry rows (dicts for _INSERT) for these published listings, or for a page of all of them by id."""
+    """(entry rows, listing ids): dicts for _INSERT and the ids of these published listings, or of a page of
+    all of them by id (a listing with neither a place nor an area has no entry, and is still published)."""
     stmt = select(*_LISTING_COLUMNS).where(_PUBLISHED).order_by(Listing.id)
     if listing_ids is not None:
         stmt = stmt.where(Listing.id.in_(listing_ids))
     else:
         stmt = stmt.where(Listing.id > after_id).limit(limit)
     listings = connection.execute(stmt).all()
-    if not listings:
-        return [], None
     ids = [row.id for row in listings]
+    if not listings:
+        return [], ids
     codes: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for listing_id, field, code in connection.execute(
             select(ListingCode.listing_id, ListingCode.field, ListingCode.code)
@@ -142,7 +148,17 @@ def _entries(listing_ids: list[int] | None, connection: Connection, after_id: in
             for area in areas:
                 rows.append({**common, "location_id": None, "area": area, "band": None, "latitude": None,
                              "longitude": None, "x": None, "y": None, "z": None, "listing_places": 0})
-    return rows, ids[-1]
+    return rows, ids
+
+
+def _write(connection: Connection, rows: list[dict], listing_ids: list[int], cards: bool = True) -> None:
+    """Insert these entry rows, and the cards of these published listings (search without a ZIP shows
+    those with no entry too)."""
+    if rows:
+        connection.execute(_INSERT, rows)
+    if cards and listing_ids:
+        connection.execute(_INSERT_CARD, [{"listing_id": listing_id, "body": result_cards.card_body(card)}
+                                          for listing_id, card in result_cards.read_cards(connection, listing_ids).items()])
 
 
 def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:
@@ -219,31 +235,34 @@ def refresh(connection: Connection, listing_ids: Iterable[int]) -> None:
     listing_ids = sorted(set(listing_ids))
     for ids in _chunks(listing_ids):
         connection.execute(delete(SearchEntry).where(SearchEntry.listing_id.in_(ids)))
-        rows, _ = _entries(ids, connection)
-        if rows:
-            connection.execute(_INSERT, rows)
+        connection.execute(delete(SearchCard).where(SearchCard.listing_id.in_(ids)))
+        _write(connection, *_entries(ids, connection))
         connection.execute(_LOG_CHANGE, [{"listing_id": listing_id} for listing_id in ids])
     if listing_ids:
         connection.execute(_PRUNE_CHANGES)
 
 
-def rebuild(connection: Connection, batch: int = 5000, progress=None, new_generation: bool = True) -> int:
-    """Rewrite every entry (after bulk loads, and in the migration that made the table).
+def rebuild(connection: Connection, batch: int = 5000, progress=None, new_generation: bool = True,
+            cards: bool = True) -> int:
+    """Rewrite every entry and card (after bulk loads, and in the migrations that made the tables).
 
-    `new_generation=False` only for that migration, older than the generation's table.
+    `new_generation=False` and `cards=False` only for the migration that made the entries, older
+    than the generation's and the cards' tables.
     """
     if new_generation:
         bump_generation(connection, new_epoch=True)
         connection.execute(delete(SearchIndexChange))  # every copy reloads: the log has nothing left to tell
     _mark_pending(connection)
     connection.execute(delete(SearchEntry))
+    if cards:
+        connection.execute(delete(SearchCard))
     after_id, done = 0, 0
     while True:
-        rows, after_id = _entries(None, connection, after_id, batch)
-        if after_id is None:
+        rows, ids = _entries(None, connection, after_id, batch)
+        if not ids:
             return done
-        if rows:
-            connection.execute(_INSERT, rows)
+        _write(connection, rows, ids, cards)
+        after_id = ids[-1]
         done += len(rows)
         if progress:
             progress(after_id)
@@ -253,10 +272,10 @@ def rebuild(connection: Connection, batch: int = 5000, progress=None, new_genera
 
 @event.listens_for(Session, "after_flush")
 def _refresh_touched_listings(session: Session, _flush_context) -> None:
-    listing_ids, location_ids, organizations = set(), set(), False
+    listing_ids, location_ids, organizations = set(), set(), set()
     for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, Organization):  # results show its name
-            organizations = True
+        if isinstance(obj, Organization):  # results show its name: its listings' cards are rewritten
+            organizations.add(obj.id)
         elif isinstance(obj, Listing):
             listing_ids.add(obj.id)
         elif isinstance(obj, (ListingCode, ServiceAtLocation)):
@@ -267,6 +286,10 @@ def _refresh_touched_listings(session: Session, _flush_context) -> None:
     if location_ids:  # a moved location moves every listing offered there
         listing_ids.update(session.connection().scalars(
             select(ServiceAtLocation.listing_id).where(ServiceAtLocation.location_id.in_(location_ids))))
+    organizations.discard(None)
+    if organizations:
+        listing_ids.update(session.connection().scalars(
+            select(Listing.id).where(Listing.organization_id.in_(organizations))))
     listing_ids.discard(None)
     if listing_ids:
         refresh(session.connection(), listing_ids)  # bumps the generation

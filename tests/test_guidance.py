@@ -102,6 +102,32 @@ def test_short_notes_are_short_and_few(make):
     assert all(len(n.short) <= 90 for n in short)
 
 
+def test_short_notes_keep_every_caution_a_late_one_included(make):
+    # A counselor verified long ago gets license, telehealth and cost notes before the staleness caution.
+    counselor = make.listing(kind="counseling", session_format="one_on_one", moderation=None, membership=None,
+                             license_type="lcsw", license_state="IL", cost="insurance", delivery=["online"],
+                             service_area=["IL", "WI"], last_verified=date(2026, 2, 8))
+    assert codes(counselor).index("verification_old") >= guidance.SHORT_NOTES_ON_RESULTS
+    short = [note.code for note in guidance.short_notes_for(counselor, TODAY)]
+    assert short[0] == "verification_old" and len(short) == guidance.SHORT_NOTES_ON_RESULTS
+    assert short[1:] == [c for c in codes(counselor) if c != "verification_old"][:2]  # the rest in their order
+
+
+def test_each_stale_listing_names_its_own_date(make, app):
+    # Listings alike but for the day they were last confirmed share one memo entry, not their dates.
+    first = make.listing(zip="60614", last_verified=date(2026, 1, 2))
+    second = make.listing(zip="60614", last_verified=date(2025, 7, 14))
+    with app.test_request_context():
+        notes = {item.id: next(n for n in guidance.notes_for(item, TODAY) if n.code == "verification_old")
+                 for item in (first, second)}
+    assert "Jan 2, 2026" in notes[first.id].short and "Jan 2, 2026" in notes[first.id].text
+    assert "Jul 14, 2025" in notes[second.id].short and "Jul 14, 2025" in notes[second.id].text
+    assert "{date}" not in notes[first.id].text
+    with app.app_context(), app.test_request_context(headers={"Cookie": "lang=es"}):
+        spanish = next(n for n in guidance.notes_for(first, TODAY) if n.code == "verification_old")
+    assert "2 ene 2026" in spanish.short
+
+
 def test_every_note_in_the_seed_file_has_short_and_long_english_text():
     data = json.loads((SEEDS_DIR / "guidance.json").read_text())
     for code, words in data["notes"].items():

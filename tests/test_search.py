@@ -403,6 +403,19 @@ def local_guidance(client, listing_id):
     return client.get(f"/api/v1/listings/{listing_id}").json["guidance"]
 
 
+def test_api_urls_are_the_listing_pages_on_every_url_root(app, client, make):
+    # The API builds each result's URL from one url_for per URL root (serialize.listing_url).
+    from flask import url_for
+
+    first, second = make.listing(zip="60614"), make.listing(zip="60614")
+    for base_url in ("http://localhost", "https://directory.example", "https://example.org/support-directory"):
+        urls = {r["id"]: r["url"] for r in client.get("/api/v1/search?zip=60614", base_url=base_url).json["results"]}
+        with app.test_request_context(base_url=base_url):
+            assert urls == {item.id: url_for("public.listing", listing_id=item.id, _external=True)
+                            for item in (first, second)}
+        assert client.get(urls[first.id].removeprefix(base_url), base_url=base_url).status_code == 200
+
+
 def test_api_listing_detail(client, make):
     item = make.listing(zip="60614", name="Detail Group")
     data = client.get(f"/api/v1/listings/{item.id}").json

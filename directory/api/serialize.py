@@ -7,6 +7,7 @@ describes what this module builds.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Annotated
 
 from flask import has_request_context, request, url_for
@@ -153,16 +154,22 @@ def center_dict(center: Centroid | None) -> Center | None:
     return {"zip": center.zip, "lat": center.lat, "lon": center.lon, "city": center.city, "state": center.state}
 
 
-def listing_summary(listing: Listing, distance: float | None = None, location: Location | None = None) -> ListingSummary:
+def _rendered_for() -> tuple:
+    """What a summary depends on beyond the listing: the day and language (guidance), and the URL root."""
+    return date.today(), current_language(), request.url_root if has_request_context() else None
+
+
+def listing_summary(listing: Listing, distance: float | None = None, location: Location | None = None,
+                    rendered_for: tuple | None = None) -> ListingSummary:
     """A listing as search results give it: what the listing says, then how far and which place.
 
-    A ResultCard keeps what it made here (its `rendered`, per day, language and host: the
-    guidance and the URL depend on them) for as long as search keeps the card (result_cards.py).
+    A ResultCard keeps what it made here (its `rendered`, per _rendered_for) for as long as
+    search keeps the card (result_cards.py). A page of results passes `rendered_for`, read once.
     """
     rendered = getattr(listing, "rendered", None)
     key = None
     if rendered is not None:
-        key = (date.today(), current_language(), request.host_url if has_request_context() else None)
+        key = rendered_for or _rendered_for()
     summary = rendered.get(key) if rendered is not None else None
     if summary is None:
         summary = _summary(listing)
@@ -201,8 +208,23 @@ def _summary(listing: Listing) -> ListingSummary:
         "location": None,
         "last_verified": listing.last_verified.isoformat() if listing.last_verified else None,
         "guidance": [{"code": n.code, "text": n.short} for n in guidance.short_notes_for(listing)],
-        "url": url_for("public.listing", listing_id=listing.id, _external=True),
+        "url": listing_url(listing.id),
     }
+
+
+def listing_url(listing_id: int) -> str:
+    """url_for("public.listing", listing_id=…, _external=True), made once per URL root: a page of
+    results needs 20, and routing builds each in several microseconds."""
+    if not has_request_context():
+        return url_for("public.listing", listing_id=listing_id, _external=True)
+    return f"{_listing_url_prefix(request.url_root)}{listing_id}"
+
+
+@lru_cache(maxsize=64)
+def _listing_url_prefix(url_root: str) -> str:
+    example = url_for("public.listing", listing_id=0, _external=True)  # in the request whose root this is
+    assert example.endswith("/0"), example
+    return example[:-1]
 
 
 def listing_detail(listing: Listing) -> ListingDetail:
@@ -234,6 +256,7 @@ def listing_detail(listing: Listing) -> ListingDetail:
 
 
 def search_results(page: SearchPage) -> SearchResults:
+    rendered_for = _rendered_for()
     return {
         "center": center_dict(page.center),
         "total": page.total,
@@ -241,5 +264,5 @@ def search_results(page: SearchPage) -> SearchResults:
         "page": page.query.page,
         "per_page": page.query.per_page,
         "pages": page.pages,
-        "results": [listing_summary(h.listing, h.distance_miles, h.location) for h in page.hits],
+        "results": [listing_summary(h.listing, h.distance_miles, h.location, rendered_for) for h in page.hits],
     }

@@ -89,3 +89,18 @@ class SearchIndexChange(db.Model):
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                      autoincrement=True)
     listing_id: Mapped[int]
+
+
+class SearchCard(db.Model):
+    """What a search result shows of a published listing, as one JSON text (result_cards.card_body).
+
+    Another denormalised copy, written with the listing's entries (search_index.refresh): a
+    results page reads its 20 cards by key in one query, instead of joining the listing, its
+    organization, its codes and its places for each (about a fifth of an API search's time).
+    """
+
+    __tablename__ = "search_card"
+
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True,
+                                            autoincrement=False)
+    body: Mapped[str] = mapped_column(Text)

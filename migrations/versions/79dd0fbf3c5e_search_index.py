@@ -50,7 +50,8 @@ def upgrade():
     # ### end Alembic commands ###
     from directory import search_index
 
-    search_index.rebuild(op.get_bind(), new_generation=False)  # search_index_state comes later (c4f1d2a9b7e3)
+    # search_index_state comes later (c4f1d2a9b7e3), search_card later still (f3a9c1e5b7d2)
+    search_index.rebuild(op.get_bind(), new_generation=False, cards=False)
 
 
 def downgrade():
