@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from flask_babel import gettext as _
 from geopy.distance import ELLIPSOIDS, geodesic
 from pyproj import Geod
@@ -170,8 +171,8 @@ def earth_xyz(lat: float, lon: float) -> tuple[float, float, float]:
     return (n * math.cos(phi) * math.cos(lam), n * math.cos(phi) * math.sin(lam), n * (1 - _E2) * sin_phi)
 
 
-def chord_bounds(chord: float) -> tuple[float, float]:
-    """(low, high) bounds on the geodesic distance between two points this chord apart.
+def chord_bounds(chord):
+    """(low, high) bounds on the geodesic distance between two points this chord apart (a float or an array).
 
     Low: no path is shorter than the straight line. High: a geodesic bends
     (as a space curve) no more sharply than the ellipsoid's largest
@@ -182,9 +183,8 @@ def chord_bounds(chord: float) -> tuple[float, float]:
     decides almost every comparison and the geodesic is needed only for near-ties.
     """
     radius = MIN_RADIUS_OF_CURVATURE_MILES
-    high = chord + CHORD_SLACK_MILES
-    high = 2 * radius * math.asin(min(1.0, high / (2 * radius)))
-    return max(0.0, chord - CHORD_SLACK_MILES), high + CHORD_SLACK_MILES
+    high = 2 * radius * np.arcsin(np.minimum(1.0, (chord + CHORD_SLACK_MILES) / (2 * radius)))
+    return np.maximum(0.0, chord - CHORD_SLACK_MILES), high + CHORD_SLACK_MILES
 
 
 def surely_within_chord(radius_miles: float) -> float:

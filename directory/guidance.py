@@ -5,10 +5,9 @@ listing gets and in what order (the most important caution first).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import NamedTuple
 
 from flask_babel import format_date
 
@@ -39,55 +38,20 @@ def page_text(key: str) -> str:
     return localized(load_seed_json("guidance.json")["page"][key])
 
 
-def _note(code: str, level: str, language: str | None = None, **values) -> Note:
+# A note's words depend only on its code, the language and a few values (a state, a date): a page of
+# results mostly asks for notes made before, for other listings.
+@lru_cache(maxsize=4096)  # about 2 MB
+def _note(code: str, level: str, language: str, values: tuple[tuple[str, str], ...] = ()) -> Note:
     words = load_seed_json("guidance.json")["notes"][code]
-    return Note(code, localized(words["short"], language).format(**values),
-                localized(words["text"], language).format(**values), level)
+    return Note(code, localized(words["short"], language).format(**dict(values)),
+                localized(words["text"], language).format(**dict(values)), level)
 
 
-class _Facts(NamedTuple):
-    """Everything about a listing that its notes depend on (with the day and the reader's language)."""
-    kind: str
-    session_format: str
-    delivery: tuple[str, ...]
-    moderation: str | None
-    online_mode: str | None
-    membership: str | None
-    privacy_policy_url: str | bool | None  # only whether there is one (see of)
-    records_sessions: bool | None
-    anonymity_allowed: bool | None
-    medical_advice_policy: str | None
-    accepting_clients: bool | None
-    license_state: str | None
-    telehealth_states: tuple[str, ...]
-    cost: str
-    last_verified: date | None
-    is_demo: bool
-
-    @classmethod
-    def of(cls, listing, today: date) -> "_Facts":
-        facts = cls(*(tuple(value) if isinstance(value, list) else value
-                      for value in (getattr(listing, name) for name in cls._fields)))
-        # Only whether there is a privacy policy, and only whether a verification is recent, change
-        # which notes a listing gets: one key for all such listings, so that _notes' memo serves every
-        # listing with the same facts instead of holding one entry per URL or date (notes_for puts a
-        # stale listing's own date in its note).
-        facts = facts._replace(privacy_policy_url=bool(facts.privacy_policy_url))
-        if facts.last_verified is not None:
-            facts = facts._replace(last_verified=_RECENT if today - facts.last_verified <= STALE_AFTER else _STALE)
-        return facts
-
-
-_RECENT = date.max  # a last_verified within STALE_AFTER: never stale
-_STALE = date.min  # one older than STALE_AFTER
-_ITS_DATE = "{date}"  # left in a stale listing's note by _notes, for notes_for to fill
-
-
-def _note_codes(listing: Listing | _Facts, today: date) -> list[tuple[str, str, dict]]:
+def _note_codes(listing: Listing, today: date, language: str) -> list[tuple[str, str, tuple]]:
     """(code, level, placeholder values) for the notes that fit this listing, in order."""
-    notes: list[tuple[str, str, dict]] = []
+    notes: list[tuple[str, str, tuple]] = []
     online = "online" in listing.delivery
-    add = lambda code, level="info", **values: notes.append((code, level, values))  # noqa: E731
+    add = lambda code, level="info", **values: notes.append((code, level, tuple(values.items())))  # noqa: E731
 
     if online and listing.moderation == "unmoderated":
         add("unmoderated_medical_caution", "caution")
@@ -137,7 +101,7 @@ def _note_codes(listing: Listing | _Facts, today: date) -> list[tuple[str, str, 
     if listing.last_verified is None:
         add("not_yet_verified", "caution")
     elif today - listing.last_verified > STALE_AFTER:
-        add("verification_old", "caution", date=_ITS_DATE)
+        add("verification_old", "caution", date=_day_in_words(listing.last_verified, language))
 
     if listing.is_demo:
         add("demo_listing", "caution")
@@ -146,27 +110,14 @@ def _note_codes(listing: Listing | _Facts, today: date) -> list[tuple[str, str, 
 
 def notes_for(listing: Listing, today: date | None = None) -> list[Note]:
     """Every note for a listing's page, the most important first."""
-    today = today or date.today()
-    facts = _Facts.of(listing, today)
     language = current_language()
-    notes = _notes(facts, today, language)
-    if facts.last_verified is _STALE:
-        when = _day_in_words(listing.last_verified, language)
-        return [replace(note, short=note.short.replace(_ITS_DATE, when), text=note.text.replace(_ITS_DATE, when))
-                if note.code == "verification_old" else note for note in notes]
-    return list(notes)
+    return [_note(code, level, language, values)
+            for code, level, values in _note_codes(listing, today or date.today(), language)]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # days on which listings were last confirmed
 def _day_in_words(day: date, language: str) -> str:
     return format_date(day, "medium")  # in the current locale, whose language is `language`
-
-
-@lru_cache(maxsize=1024)  # about 1 MB
-def _notes(facts: _Facts, today: date, language: str) -> tuple[Note, ...]:
-    # A pure function of its arguments (the words come from seeds/, read once): a results page
-    # mostly asks for notes it has made before, often for other listings with the same facts.
-    return tuple(_note(code, level, language, **values) for code, level, values in _note_codes(facts, today))
 
 
 def short_notes_for(listing: Listing, today: date | None = None) -> list[Note]:

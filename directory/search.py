@@ -361,12 +361,14 @@ class _Nearest:
         self.center = center
         self.known: dict[int, tuple[float, int]] = {}
 
-    def __call__(self, listing_id: int, points: list[tuple[int, float, float]], radius: float) -> tuple[float, int]:
-        """`points` are the listing's locations that may lie within `radius`; the others are farther."""
-        if listing_id in self.known:
-            return self.known[listing_id]
+    def __call__(self, listing_id: int, points_of, radius: float) -> tuple[float, int]:
+        """`points_of(listing_id)`: the listing's locations (location_id, lat, lon) that may lie within
+        `radius`; the others are farther. Asked only when the listing is not yet known."""
+        found = self.known.get(listing_id)
+        if found is not None:
+            return found
         found = min((distance_miles(self.center.lat, self.center.lon, lat, lon), location_id)
-                    for location_id, lat, lon in points)
+                    for location_id, lat, lon in points_of(listing_id))
         if found[0] <= radius:  # only then is it surely the nearest of all the listing's locations
             self.known[listing_id] = found
         return found
@@ -393,8 +395,8 @@ def _count_near(circle: _Circle, nearest: _Nearest) -> int:
     points: dict[int, list] = defaultdict(list)
     for listing_id, location_id, lat, lon, _chord2 in circle.rows(undecided):
         points[listing_id].append((location_id, lat, lon))
-    return counted + sum(1 for listing_id, pts in points.items()
-                         if nearest(listing_id, pts, circle.radius)[0] <= circle.radius)
+    return counted + sum(1 for listing_id in points if nearest(listing_id, points.__getitem__, circle.radius)[0]
+                         <= circle.radius)
 
 
 # -- near a place: ranking a page -----------------------------------------------------------
@@ -403,54 +405,57 @@ def _within(circle: _Circle, nearest: _Nearest, limit: int):
     """The listings nearest the centre, with bounds on their distances.
 
     Reads the `limit` places of the circle with the shortest chords. Returns
-    (radius, {listing_id: (low, high, points)}) where radius is the circle's,
+    (radius, {listing_id: (low, high)}, points_of) where radius is the circle's,
     or less when the limit cut the read short: every place closer than the
-    last one read was read. A listing the bounds cannot place inside or outside
+    last one read was read; and points_of(listing_id) gives a listing's places
+    read, for its geodesic. A listing the bounds cannot place inside or outside
     gets its geodesic (low == high).
     """
     count = len(circle.chord2)
     if limit < count:
-        nearest_places = np.argpartition(circle.chord2, limit - 1)[:limit]
-        nearest_places = nearest_places[np.argsort(circle.chord2[nearest_places], kind="stable")]
+        order = np.argpartition(circle.chord2, limit - 1)[:limit]
+        order = order[np.argsort(circle.chord2[order], kind="stable")]
     else:
-        nearest_places = np.argsort(circle.chord2, kind="stable")
-    rows = circle.rows(nearest_places)
+        order = np.argsort(circle.chord2, kind="stable")
+    chord2 = circle.chord2[order]
     radius = circle.radius
     if limit < count:
-        radius = min(radius, math.sqrt(max(0.0, rows[-1][4])) - 2 * CHORD_SLACK_MILES)
-    points: dict[int, list] = defaultdict(list)
-    best_chord2: dict[int, float] = {}
-    for listing_id, location_id, lat, lon, chord2 in rows:
-        points[listing_id].append((location_id, lat, lon))
-        if chord2 < best_chord2.get(listing_id, math.inf):
-            best_chord2[listing_id] = chord2
+        radius = min(radius, math.sqrt(max(0.0, float(chord2[-1]))) - 2 * CHORD_SLACK_MILES)
+    listing_ids = circle.listing_id[order]
+    ids, first = np.unique(listing_ids, return_index=True)  # first: the position of each one's nearest place
+    lows, highs = chord_bounds(np.sqrt(np.maximum(chord2[first], 0.0)))
+
+    def points_of(listing_id: int) -> list[tuple[int, float, float]]:
+        return [(location_id, lat, lon)
+                for _, location_id, lat, lon, _ in circle.rows(order[listing_ids == listing_id])]
+
     found = {}
-    for listing_id, chord2 in best_chord2.items():
-        low, high = chord_bounds(math.sqrt(max(0.0, chord2)))
-        if high > radius or listing_id in nearest.known:
-            low = high = nearest(listing_id, points[listing_id], radius)[0]
+    for listing_id, low, high, undecided in zip(ids.tolist(), lows.tolist(), highs.tolist(),
+                                                (highs > radius).tolist()):
+        if undecided or listing_id in nearest.known:
+            low = high = nearest(listing_id, points_of, radius)[0]
         if low <= radius:
-            found[listing_id] = (low, high, points[listing_id])
-    return radius, found
+            found[listing_id] = (low, high)
+    return radius, found, points_of
 
 
-def _rank(found: dict[int, tuple[float, float, list]], radius: float, start: int, stop: int,
-          nearest: _Nearest) -> list[Row]:
+def _rank(found: dict[int, tuple[float, float]], radius: float, start: int, stop: int,
+          nearest: _Nearest, points_of) -> list[Row]:
     """Rows start..stop of `found` in (geodesic miles, id) order, computing as few geodesics as the bounds allow.
 
     A listing surely precedes the page when fewer than `start` listings could
     come before or tie with it; it surely follows when `stop` listings surely
     come before it. Only the rest are measured and sorted: the page is among them.
     """
-    lows = sorted(low for low, _, _ in found.values())
-    highs = sorted(high for _, high, _ in found.values())
+    lows = sorted(low for low, _ in found.values())
+    highs = sorted(high for _, high in found.values())
     before, undecided = 0, []
-    for listing_id, (low, high, _points) in found.items():
+    for listing_id, (low, high) in found.items():
         if bisect_right(lows, high) <= start:
             before += 1
         elif bisect_left(highs, low) < stop:
             undecided.append(listing_id)
-    measured = [(*nearest(lid, found[lid][2], radius), lid) for lid in undecided]
+    measured = [(*nearest(lid, points_of, radius), lid) for lid in undecided]
     measured.sort(key=lambda row: (row[0], row[2]))  # (miles, listing id), as a full scan orders them
     return [(lid, miles, location_id) for miles, location_id, lid in measured[start - before:stop - before]]
 
@@ -465,9 +470,9 @@ def _page_near(circle: _Circle, start: int, stop: int, total: int, nearest: _Nea
         return []
     limit = stop + stop // 4 + 16  # places, not listings: a few listings have several
     while True:
-        radius, found = _within(circle, nearest, limit)
+        radius, found, points_of = _within(circle, nearest, limit)
         if len(found) >= stop or limit >= len(circle.chord2):
-            return _rank(found, radius, start, stop, nearest)
+            return _rank(found, radius, start, stop, nearest, points_of)
         limit *= 2
 
 

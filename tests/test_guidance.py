@@ -114,7 +114,7 @@ def test_short_notes_keep_every_caution_a_late_one_included(make):
 
 
 def test_each_stale_listing_names_its_own_date(make, app):
-    # Listings alike but for the day they were last confirmed share one memo entry, not their dates.
+    # Notes are memoised (guidance._note): each listing must still get its own date.
     first = make.listing(zip="60614", last_verified=date(2026, 1, 2))
     second = make.listing(zip="60614", last_verified=date(2025, 7, 14))
     with app.test_request_context():
