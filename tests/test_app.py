@@ -83,3 +83,24 @@ def test_sqlite_runs_with_foreign_keys_and_wal(app):
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_gunicorn_workers_tune_garbage_collection(monkeypatch):
+    """gunicorn.conf.py sets the app's objects aside from collection and collects less often (bench/README.md)."""
+    import gc
+    import os
+    import runpy
+    from types import SimpleNamespace
+
+    from directory import place_index
+
+    monkeypatch.setattr(place_index, "warm", lambda app: None)  # its own tests load places
+    settings = runpy.run_path(os.path.join(os.path.dirname(os.path.dirname(__file__)), "gunicorn.conf.py"))
+    thresholds = gc.get_threshold()
+    try:
+        gc.unfreeze()
+        settings["post_worker_init"](SimpleNamespace(wsgi=None))
+        assert gc.get_threshold() == settings["GC_THRESHOLDS"] and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
