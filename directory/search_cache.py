@@ -33,6 +33,7 @@ from collections import OrderedDict
 from datetime import date
 from typing import Callable
 
+import msgspec
 from flask import current_app, request
 
 from . import search_index
@@ -181,13 +182,21 @@ def cached_json(query, compute: Callable[[object], dict]):
     state = search_index.current_state(db.session.connection()) if cache is not None else None
     generation = None if state is None else state[0]
     if generation is None:
-        return current_app.json.response(compute(state))
+        return _json_response(_encode(compute(state)))
     from flask_babel import get_locale
 
     key = _key("json", generation, f"{get_locale()}|{request.host_url}|{_query_key(query)}")
     body = cache.get(key)
     if body is None:
-        response = current_app.json.response(compute(state))
-        cache.put(key, response.get_data())
-        return response
+        body = _encode(compute(state))
+        cache.put(key, body)
+    return _json_response(body)
+
+
+# A search's answer is plain JSON types (api/serialize.py's TypedDicts), keys sorted as Flask's own
+# JSON has them; msgspec writes a page of results in about a quarter of the json module's time.
+_encode = msgspec.json.Encoder(order="sorted").encode
+
+
+def _json_response(body: bytes):
     return current_app.response_class(body, mimetype=current_app.json.mimetype)

@@ -126,9 +126,13 @@ def test_a_write_behind_the_orms_back_shows_after_refresh(make):
 
 
 def test_results_show_the_stored_card(client, make):
-    listing = make.listing(zip="60614", name="Stored circle")
-    result = client.get("/api/v1/search", query_string={"zip": "60614"}).json["results"][0]
-    assert (result["id"], result["name"], result["organization"]["id"]) == (listing.id, "Stored circle",
-                                                                             listing.organization_id)
+    name = 'Stored circle — café <b>"bold"</b> 💬'
+    listing = make.listing(zip="60614", name=name)
+    response = client.get("/api/v1/search", query_string={"zip": "60614"})
+    assert response.mimetype == "application/json"
+    result = response.json["results"][0]
+    assert (result["id"], result["name"], result["organization"]["id"]) == (listing.id, name, listing.organization_id)
     assert result["location"]["latitude"] == listing.locations[0].latitude
-    assert "Stored circle" in client.get("/search", query_string={"zip": "60614"}).get_data(as_text=True)
+    assert list(result) == sorted(result)  # keys sorted, as every other JSON answer of the app
+    page = client.get("/search", query_string={"zip": "60614"}).get_data(as_text=True)
+    assert "Stored circle — café &lt;b&gt;&#34;bold&#34;&lt;/b&gt; 💬" in page
