@@ -25,7 +25,8 @@ what a scan of every listing with the geodesic distance would:
 - Remote-only listings (a state's or the country's) are read in SQL, from
   the area index, in the database's collation.
 
-Results show ResultCards (result_cards.py), read with Core, not Listing objects.
+Results show ResultCards (result_cards.py), each stored as one JSON text and
+read by key, not Listing objects.
 """
 from __future__ import annotations
 
