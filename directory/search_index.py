@@ -27,7 +27,7 @@ from collections import defaultdict
 from itertools import chain
 from typing import Iterable, Iterator
 
-from sqlalchemy import and_, bindparam, delete, event, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import Pool
 from sqlalchemy.orm import Session
@@ -272,10 +272,12 @@ def rebuild(connection: Connection, batch: int = 5000, progress=None, new_genera
 
 @event.listens_for(Session, "after_flush")
 def _refresh_touched_listings(session: Session, _flush_context) -> None:
-    listing_ids, location_ids, organizations = set(), set(), set()
+    listing_ids, location_ids, organizations, renamed = set(), set(), False, set()
     for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, Organization):  # results show its name: its listings' cards are rewritten
-            organizations.add(obj.id)
+        if isinstance(obj, Organization):
+            organizations = True
+            if obj in session.dirty and inspect(obj).attrs.name.history.has_changes():
+                renamed.add(obj.id)  # results show its name: its listings' cards are rewritten
         elif isinstance(obj, Listing):
             listing_ids.add(obj.id)
         elif isinstance(obj, (ListingCode, ServiceAtLocation)):
@@ -286,10 +288,9 @@ def _refresh_touched_listings(session: Session, _flush_context) -> None:
     if location_ids:  # a moved location moves every listing offered there
         listing_ids.update(session.connection().scalars(
             select(ServiceAtLocation.listing_id).where(ServiceAtLocation.location_id.in_(location_ids))))
-    organizations.discard(None)
-    if organizations:
+    if renamed:
         listing_ids.update(session.connection().scalars(
-            select(Listing.id).where(Listing.organization_id.in_(organizations))))
+            select(Listing.id).where(Listing.organization_id.in_(renamed))))
     listing_ids.discard(None)
     if listing_ids:
         refresh(session.connection(), listing_ids)  # bumps the generation

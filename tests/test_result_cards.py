@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from directory import result_cards, search_index
 from directory.extensions import db
 from directory.models import Listing, Location, Organization, SearchCard
+from directory.models.search_entry import SearchIndexChange
 from directory.search import load_listings
 
 LOCATION_FIELDS = ("id", "name", "address_1", "city", "state", "postal_code", "latitude", "longitude")
@@ -79,6 +80,21 @@ def test_every_write_rewrites_the_card(make):
     db.session.get(Organization, listing.organization_id).name = "Renamed organization"  # results show its name
     db.session.commit()
     assert stored(listing.id).organization.name == "Renamed organization"
+
+
+def test_only_an_organizations_name_rewrites_its_listings_cards(make):
+    listing = make.listing(zip="60614")
+    logged = db.session.scalar(select(func.count()).select_from(SearchIndexChange))
+    state = search_index.current_state(db.session.connection())
+    organization = db.session.get(Organization, listing.organization_id)
+    organization.website = "https://example.org/new"  # results do not show it: no card to rewrite
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(SearchIndexChange)) == logged
+    assert search_index.current_state(db.session.connection())[0] != state[0]  # cached answers still move on
+    organization.name = "Another name"
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(SearchIndexChange)) == logged + 1
+    assert stored(listing.id).organization.name == "Another name"
 
 
 def test_a_listing_out_of_search_has_no_card(make):
