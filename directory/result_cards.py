@@ -20,7 +20,7 @@ Cards are kept per process for the current search generation
 organization changes it), at most CARDS_KEPT of them, most recently used
 first: a city's listings come back in search after search, whatever the
 filters, radius or page. A card also keeps what the API made of it
-(`rendered`), per day, language and host. A connection with writes of its own
+(`rendered`), per day, language and URL root. A connection with writes of its own
 not yet committed reads its own cards and keeps none.
 """
 from __future__ import annotations
@@ -36,7 +36,6 @@ from sqlalchemy import bindparam, func, select
 
 from .extensions import db
 from .models import Listing, ListingCode, Location, Organization, SearchCard, ServiceAtLocation
-from .vocabulary import NATIONWIDE, REMOTE_DELIVERY
 
 _COLUMNS = ("id", "name", "kind", "session_format", "moderation", "online_mode", "membership", "cost",
             "license_type", "license_state", "accepting_clients", "privacy_policy_url", "records_sessions",
@@ -69,17 +68,10 @@ class ResultCard:
 
     __slots__ = (*_COLUMNS, "organization", "locations", *_CODE_ATTRIBUTES.values(), "rendered")
 
-    @property
-    def telehealth_states(self) -> list[str]:
-        return [s for s in self.service_area if s != NATIONWIDE] if self.kind == "counseling" else []
-
-    @property
-    def is_remote_only(self) -> bool:
-        return not self.locations and any(d in REMOTE_DELIVERY for d in self.delivery)
-
-    @property
-    def is_online(self) -> bool:
-        return "online" in self.delivery
+    # Listing's own definitions: they read only attributes a card has under the same names.
+    telehealth_states = Listing.telehealth_states
+    is_remote_only = Listing.is_remote_only
+    is_online = Listing.is_online
 
     def __repr__(self) -> str:
         return f"<ResultCard {self.id} {self.name!r}>"

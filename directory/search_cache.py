@@ -3,7 +3,7 @@
 A key holds the search generation (search_index.bump_generation: every write
 to what search shows changes it, in the writer's transaction), today's date
 (listings leave search by date, and guidance names dates) and the normalised
-query; for a JSON answer also the language and the host (its URLs are
+query; for a JSON answer also the language and the URL root (its URLs are
 absolute). A write therefore makes every earlier answer unreachable the moment
 it commits, in every process, without anyone deleting anything; an answer is
 reused only for requests that see the same data on the same day.
@@ -37,6 +37,7 @@ import msgspec
 from flask import current_app, request
 
 from . import search_index
+from .content import current_language
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,11 @@ class SearchCache:
             import redis
 
             self.redis = redis.Redis.from_url(redis_url, socket_timeout=0.1, socket_connect_timeout=0.1)
-        self.hits = self.misses = 0
         self.stats: dict[str, dict[str, int]] = {}  # kind ("rows", "json") -> {"hit": n, "miss": n}
+
+    @property
+    def hits(self) -> int:
+        return sum(counts["hit"] for counts in self.stats.values())
 
     def _redis_failed(self, error: Exception) -> None:
         log.warning("search cache: Redis unavailable (%s); using the process's own cache for %ss",
@@ -103,10 +107,6 @@ class SearchCache:
                 self._redis_failed(error)
             if value is not None:
                 self.local.put(key, value)
-        if value is None:
-            self.misses += 1
-        else:
-            self.hits += 1
         counts = self.stats.setdefault(key.split(":", 2)[1], {"hit": 0, "miss": 0})
         counts["miss" if value is None else "hit"] += 1
         return value
@@ -183,9 +183,8 @@ def cached_json(query, compute: Callable[[object], dict]):
     generation = None if state is None else state[0]
     if generation is None:
         return _json_response(_encode(compute(state)))
-    from flask_babel import get_locale
-
-    key = _key("json", generation, f"{get_locale()}|{request.host_url}|{_query_key(query)}")
+    # The body's guidance is in the reader's language and its URLs start with the URL root.
+    key = _key("json", generation, f"{current_language()}|{request.url_root}|{_query_key(query)}")
     body = cache.get(key)
     if body is None:
         body = _encode(compute(state))

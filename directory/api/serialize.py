@@ -166,16 +166,15 @@ def listing_summary(listing: Listing, distance: float | None = None, location: L
     A ResultCard keeps what it made here (its `rendered`, per _rendered_for) for as long as
     search keeps the card (result_cards.py). A page of results passes `rendered_for`, read once.
     """
-    rendered = getattr(listing, "rendered", None)
-    key = None
-    if rendered is not None:
-        key = rendered_for or _rendered_for()
-    summary = rendered.get(key) if rendered is not None else None
-    if summary is None:
+    rendered = getattr(listing, "rendered", None)  # a Listing (a listing's page) has none
+    if rendered is None:
         summary = _summary(listing)
-        if rendered is not None:
-            rendered[key] = summary
-    data = dict(summary)  # a copy, in the same key order: distance and place are this search's own
+    else:
+        key = rendered_for or _rendered_for()
+        summary = rendered.get(key)
+        if summary is None:
+            summary = rendered[key] = _summary(listing)
+    data = dict(summary)  # a copy: distance and place are this search's own
     data["distance_miles"] = round(distance, 2) if distance is not None else None
     data["location"] = location_dict(location)
     return data

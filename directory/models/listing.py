@@ -105,7 +105,7 @@ class Listing(db.Model):
 
     @property
     def is_remote_only(self) -> bool:
-        return not self.service_at_locations and any(d in REMOTE_DELIVERY for d in self.delivery)
+        return not self.locations and any(d in REMOTE_DELIVERY for d in self.delivery)
 
     @property
     def is_online(self) -> bool:
