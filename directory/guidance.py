@@ -108,9 +108,9 @@ def _note_codes(listing: Listing, today: date, language: str) -> list[tuple[str,
     return notes
 
 
-def notes_for(listing: Listing, today: date | None = None) -> list[Note]:
-    """Every note for a listing's page, the most important first."""
-    language = current_language()
+def notes_for(listing: Listing, today: date | None = None, language: str | None = None) -> list[Note]:
+    """Every note for a listing's page, the most important first (in `language`, else the reader's)."""
+    language = language or current_language()
     return [_note(code, level, language, values)
             for code, level, values in _note_codes(listing, today or date.today(), language)]
 
@@ -120,8 +120,8 @@ def _day_in_words(day: date, language: str) -> str:
     return format_date(day, "medium")  # in the current locale, whose language is `language`
 
 
-def short_notes_for(listing: Listing, today: date | None = None) -> list[Note]:
+def short_notes_for(listing: Listing, today: date | None = None, language: str | None = None) -> list[Note]:
     """The few notes a search result shows: the cautions first, so that none is cut for a lesser note
     (a stale or unconfirmed listing's caution comes late in notes_for's order)."""
-    notes = notes_for(listing, today)
+    notes = notes_for(listing, today, language)
     return sorted(notes, key=lambda note: note.level != "caution")[:SHORT_NOTES_ON_RESULTS]

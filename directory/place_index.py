@@ -12,8 +12,12 @@ longitude) like ix_search_entry_place, whose index-only scan loads them; about
 90 bytes a place, some 95 MB at a million listings. And, for counting them,
 the remote-only listings' rows (one per service area), sorted by area: at a
 million listings a state and the country hold tens of thousands, which SQL
-counted in about a millisecond. Their page stays in SQL, where the area index
-gives it in the database's collation.
+counted in about a millisecond, and each has its rank in the order of a
+remote page: (sort_name, listing_id) as the database orders them, in its own
+collation (read in that order; Python's string order may differ from it).
+A change to any remote-only listing reads the remote entries again, in order
+(ranks cannot be placed between the others' without the database's
+collation); a change to other listings leaves them as they are.
 
 Never stale: before each search, the search generation is read (one row,
 search_index.current_state). When it has moved, the listings that
@@ -57,19 +61,22 @@ _REMOTE_COLUMNS = (SearchEntry.area, SearchEntry.listing_id, SearchEntry.filter_
 _REMOTE_FIELDS = ("area", "listing_id", "bits_1", "bits_2", "fresh")
 _REMOTE_DTYPES = ("<U2", np.int32, np.int64, np.int64, np.int32)
 _REMOTE = select(*_REMOTE_COLUMNS).where(SearchEntry.area.is_not(None))
+# A remote page's order (search._page_remote): by name in the database's collation, then id.
+_REMOTE_IN_ORDER = _REMOTE.order_by(SearchEntry.sort_name, SearchEntry.listing_id)
 _LOAD_BATCH = 20_000  # rows converted at a time: their Python objects are the load's transient memory
 RELOAD_SHARE = 0.2  # changed listings beyond this share of the entries: reloading everything is cheaper
 
 
 @dataclass(frozen=True)
 class Remote:
-    """The remote-only listings' entries, one per (listing, service area), sorted by area."""
+    """The remote-only listings' entries, one per (listing, service area), sorted by area then rank."""
 
     area: np.ndarray  # a state's code or "US"
     listing_id: np.ndarray
     bits_1: np.ndarray
     bits_2: np.ndarray
     fresh: np.ndarray
+    rank: np.ndarray  # the entry's place in the order of remote pages (by name, then id), across areas
 
     def in_area(self, area: str) -> slice:
         return slice(int(self.area.searchsorted(area, "left")), int(self.area.searchsorted(area, "right")))
@@ -170,13 +177,20 @@ def _count(connection: Connection, stmt) -> int:
     return connection.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
 
 
+def _load_remote(connection: Connection) -> Remote:
+    """Every remote entry, ranked in the database's order of a remote page, then sorted by area (stably:
+    each area's entries keep that order)."""
+    columns = _read(connection, _REMOTE_IN_ORDER, _remote_columns)
+    order = np.argsort(columns[0], kind="stable")
+    return Remote(*(column[order] for column in columns), rank=order.astype(np.int32))
+
+
 def load(connection: Connection, generation: int | None = None, epoch: int | None = None) -> Places:
     """Every place, read as this connection sees the database now."""
     seq = _last_seq(connection)  # first: changes committed while loading are applied again later
     columns = _read(connection, _PLACES.order_by(SearchEntry.band, SearchEntry.longitude), _place_columns,
                     _count(connection, _PLACES))
-    remote = Remote(*_read(connection, _REMOTE.order_by(SearchEntry.area), _remote_columns))
-    return Places(*columns, remote=remote, generation=generation, epoch=epoch, seq=seq)
+    return Places(*columns, remote=_load_remote(connection), generation=generation, epoch=epoch, seq=seq)
 
 
 def _changes(connection: Connection, places: Places) -> tuple[np.ndarray, int] | None:
@@ -194,30 +208,28 @@ def _changes(connection: Connection, places: Places) -> tuple[np.ndarray, int] |
 
 def _with_changes(columns: dict[str, np.ndarray], remote: Remote, changed: np.ndarray,
                   connection: Connection) -> tuple[list[np.ndarray], Remote]:
-    """The columns (and remote entries) with the changed listings read again.
+    """The columns with the changed listings read again, and the remote entries (all read again if a
+    changed listing has or had any: see the module's docstring).
 
     `columns` is taken over: each column is replaced in it as soon as its new one is made, so that
     when nothing else holds the old copy, it is given back column by column instead of all at the end.
     """
-    new_places, new_remote = [], []
+    new_places, remote_changed = [], bool(np.isin(remote.listing_id, changed).any())
     for ids in np.array_split(changed, max(1, len(changed) // 500 + 1)):
         ids = ids.tolist()
         new_places.append(_read(connection, _PLACES.where(SearchEntry.listing_id.in_(ids)), _place_columns))
-        new_remote.append(_read(connection, _REMOTE.where(SearchEntry.listing_id.in_(ids)), _remote_columns))
+        remote_changed = remote_changed or connection.execute(
+            _REMOTE.with_only_columns(SearchEntry.listing_id).where(SearchEntry.listing_id.in_(ids)).limit(1)
+        ).first() is not None
 
-    def merge(columns: dict[str, np.ndarray], names: tuple[str, ...], batches: list) -> list[np.ndarray]:
-        new = [np.concatenate(column) for column in zip(*batches)]
-        order = np.argsort(new[0], kind="stable")  # the first column is the sort key
-        new = [column[order] for column in new]
-        keep = ~np.isin(columns["listing_id"], changed)
-        at = columns[names[0]][keep].searchsorted(new[0])
-        for name, added in zip(names, new):
-            columns[name] = np.insert(columns[name][keep], at, added)
-        return [columns.pop(name) for name in names]
-
-    place_columns = merge(columns, _FIELDS, new_places)
-    remote = Remote(*merge({name: getattr(remote, name) for name in _REMOTE_FIELDS}, _REMOTE_FIELDS, new_remote))
-    return place_columns, remote
+    new = [np.concatenate(column) for column in zip(*new_places)]
+    order = np.argsort(new[0], kind="stable")  # by key, the first column
+    new = [column[order] for column in new]
+    keep = ~np.isin(columns["listing_id"], changed)
+    at = columns["key"][keep].searchsorted(new[0])
+    for name, added in zip(_FIELDS, new):
+        columns[name] = np.insert(columns[name][keep], at, added)
+    return [columns.pop(name) for name in _FIELDS], _load_remote(connection) if remote_changed else remote
 
 
 class PlaceIndex:

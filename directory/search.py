@@ -22,8 +22,9 @@ what a scan of every listing with the geodesic distance would:
   finds the page's candidates: paging costs no second pass.
 - The page is ranked among the places with the shortest chords, about a
   page's worth; the geodesic is computed only where the bounds cannot order.
-- Remote-only listings (a state's or the country's) are read in SQL, from
-  the area index, in the database's collation.
+- Remote-only listings (a state's or the country's) are in memory too, each
+  with its rank in the database's order by name (its collation): counted and
+  paged with the same masks.
 
 Results show ResultCards (result_cards.py), each stored as one JSON text and
 read by key, not Listing objects.
@@ -32,16 +33,14 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Iterable, Mapping
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 import numpy as np
 from flask import current_app
-from sqlalchemy import BigInteger, Date, Integer, and_, bindparam, exists, func, or_, select, union_all
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from . import place_index, search_cache, search_index
@@ -53,12 +52,12 @@ from .geo import (
     GeoError,
     bounding_boxes,
     chord_bounds,
-    distance_miles,
+    distances_miles,
     earth_xyz,
     lookup_zip,
     surely_within_chord,
 )
-from .models import Listing, ListingCode, Organization, SearchEntry, ServiceAtLocation
+from .models import Listing, ListingCode, Organization, ServiceAtLocation
 from .result_cards import ResultCard, load_cards
 from .vocabulary import ALL_FIELDS, NATIONWIDE, SINGLE_FIELDS
 
@@ -258,39 +257,20 @@ def filter_clauses(query: SearchQuery) -> list:
     return clauses + _words_match(query)
 
 
-@cache
-def _mask_clauses(columns: tuple) -> tuple:
-    """Freshness and one `bits & mask_i != 0` per filtered field (i-th, on its bits column), values bound.
-
-    Keyed by the columns alone, not the fields' names, so that all the filter
-    combinations share a few statements (and SQLAlchemy a few compiled ones).
-    """
-    return (SearchEntry.fresh_until >= bindparam("today", type_=Date),
-            *(column.op("&")(bindparam(f"mask_{i}", type_=BigInteger)) != 0 for i, column in enumerate(columns)))
-
-
 class _Where:
-    """The filters on search entries: as SQL with bound values (`clauses`, `params`; `shape` names the statement,
-    None if not reusable), and as bit masks for the places in memory (`masks`, `today`, `listing_ids`)."""
+    """The filters on search entries, as bit masks for the entries in memory (place_index): `masks`,
+    `today` (freshness) and, for search words, the `listing_ids` that have them."""
 
     def __init__(self, query: SearchQuery):
         masks = {name: search_index.mask(name, _wanted_codes(name, codes)) for name, codes in query.filters.items()}
         if query.accepting_clients is not None:
             masks["accepting_clients"] = search_index.mask("accepting_clients",
                                                            ["true" if query.accepting_clients else "false"])
-        ordered = sorted(masks, key=lambda name: (search_index.bit_column(name).key, name))
-        columns = tuple(search_index.bit_column(name) for name in ordered)
-        day = search_cache.today()
-        self.params = {"today": day, **{f"mask_{i}": masks[name] for i, name in enumerate(ordered)}}
-        self.clauses = _mask_clauses(columns)
-        self.shape = tuple(column.key for column in columns)
-        self.masks = [(search_index.BIT_LAYOUT[name][0], masks[name]) for name in ordered]
-        self.today = day.toordinal()
+        self.masks = [(search_index.BIT_LAYOUT[name][0], bits) for name, bits in masks.items()]
+        self.today = search_cache.today().toordinal()
         self.listing_ids = None
         words = _words_match(query)
         if words:  # rare and not geographic: look the words up on the listing itself
-            self.clauses += (exists().where(Listing.id == SearchEntry.listing_id, *words),)
-            self.shape = None
             self.listing_ids = np.array(db.session.scalars(select(Listing.id).where(*words)).all(), dtype=np.int32)
 
     def passes(self, entries, at) -> np.ndarray:
@@ -303,30 +283,10 @@ class _Where:
         return keep
 
 
-_STATEMENTS: dict[tuple, object] = {}
-
-
-def _statement(kind: str, where: _Where, build):
-    """build(), once per (kind, filter fields): reused, a statement's cache key and SQL are made once."""
-    if where.shape is None:
-        return build()
-    key = (kind, where.shape)
-    found = _STATEMENTS.get(key)
-    if found is None:
-        if len(_STATEMENTS) > 4096:  # filter combinations are many in theory, few in practice
-            _STATEMENTS.clear()
-        found = _STATEMENTS[key] = build()
-    return found
-
-
 # -- near a place: the circle, in memory ---------------------------------------------------
 
 Row = tuple[int, float, int]  # (listing_id, miles, location_id)
-
-
-def _sql(stmt, params=None):
-    """Run a Core statement on the session's connection (SearchEntry rows are never ORM objects here)."""
-    return db.session.connection().execute(stmt, params)
+_Points = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # listing_id, location_id, lat, lon of places
 
 
 class _Circle:
@@ -348,30 +308,47 @@ class _Circle:
         self.places, self.at, self.chord2 = places, at[keep], chord2[keep]
         self.listing_id = places.listing_id[self.at]
 
-    def rows(self, positions) -> list[tuple[int, int, float, float, float]]:
-        """(listing_id, location_id, lat, lon, chord2) of these positions within the circle's arrays."""
+    def points(self, positions: np.ndarray) -> _Points:
+        """The places at these positions within the circle's arrays."""
         at = self.at[positions]
-        return list(zip(self.listing_id[positions].tolist(), self.places.location_id[at].tolist(),
-                        self.places.lat[at].tolist(), self.places.lon[at].tolist(), self.chord2[positions].tolist()))
+        return (self.listing_id[positions], self.places.location_id[at], self.places.lat[at], self.places.lon[at])
+
+
+def _points_of(points: _Points):
+    """points_of(listing_ids) for _Nearest.measure: those listings' places among these."""
+    def points_of(listing_ids: list[int]) -> _Points:
+        mine = np.isin(points[0], listing_ids)
+        return tuple(column[mine] for column in points)
+    return points_of
 
 
 class _Nearest:
-    """(miles, location_id) of a listing's nearest location by geodesic, each computed once a search."""
+    """(miles, location_id) of listings' nearest locations by geodesic, each computed once a search."""
 
     def __init__(self, center: Centroid):
         self.center = center
         self.known: dict[int, tuple[float, int]] = {}
 
-    def __call__(self, listing_id: int, points_of, radius: float) -> tuple[float, int]:
-        """`points_of(listing_id)`: the listing's locations (location_id, lat, lon) that may lie within
-        `radius`; the others are farther. Asked only when the listing is not yet known."""
-        found = self.known.get(listing_id)
-        if found is not None:
+    def measure(self, listing_ids: list[int], points_of, radius: float) -> dict[int, tuple[float, int]]:
+        """{listing_id: (miles, location_id)} of their nearest locations (the nearer location id on a tie).
+
+        `points_of(listing_ids)`: those listings' locations that may lie within `radius` (_Points);
+        the others are farther. Those not yet known are measured together, in one call into PROJ.
+        """
+        found = {lid: self.known[lid] for lid in listing_ids if lid in self.known}
+        todo = [lid for lid in listing_ids if lid not in found]
+        if not todo:
             return found
-        found = min((distance_miles(self.center.lat, self.center.lon, lat, lon), location_id)
-                    for location_id, lat, lon in points_of(listing_id))
-        if found[0] <= radius:  # only then is it surely the nearest of all the listing's locations
-            self.known[listing_id] = found
+        owner, location_id, lat, lon = points_of(todo)
+        miles = distances_miles(self.center.lat, self.center.lon, lat, lon)
+        order = np.lexsort((location_id, miles, owner))  # by listing, then nearest first
+        owner, miles, location_id = owner[order], miles[order], location_id[order]
+        first = np.ones(len(owner), dtype=bool)
+        first[1:] = owner[1:] != owner[:-1]
+        for lid, distance, place in zip(owner[first].tolist(), miles[first].tolist(), location_id[first].tolist()):
+            found[lid] = (distance, place)
+            if distance <= radius:  # only then is it surely the nearest of all the listing's locations
+                self.known[lid] = (distance, place)
         return found
 
 
@@ -393,11 +370,9 @@ def _count_near(circle: _Circle, nearest: _Nearest) -> int:
         return counted
     # Only a listing with several places can have another one surely inside, already counted.
     undecided = undecided[~several[undecided] | ~np.isin(circle.listing_id[undecided], several_in)]
-    points: dict[int, list] = defaultdict(list)
-    for listing_id, location_id, lat, lon, _chord2 in circle.rows(undecided):
-        points[listing_id].append((location_id, lat, lon))
-    return counted + sum(1 for listing_id in points if nearest(listing_id, points.__getitem__, circle.radius)[0]
-                         <= circle.radius)
+    points = circle.points(undecided)
+    measured = nearest.measure(np.unique(points[0]).tolist(), _points_of(points), circle.radius)
+    return counted + sum(1 for miles, _ in measured.values() if miles <= circle.radius)
 
 
 # -- near a place: ranking a page -----------------------------------------------------------
@@ -408,8 +383,8 @@ def _within(circle: _Circle, nearest: _Nearest, limit: int):
     Reads the `limit` places of the circle with the shortest chords. Returns
     (radius, {listing_id: (low, high)}, points_of) where radius is the circle's,
     or less when the limit cut the read short: every place closer than the
-    last one read was read; and points_of(listing_id) gives a listing's places
-    read, for its geodesic. A listing the bounds cannot place inside or outside
+    last one read was read; and points_of(listing_ids) gives those listings'
+    places read, for their geodesics (_Nearest.measure). A listing the bounds cannot place inside or outside
     gets its geodesic (low == high).
     """
     count = len(circle.chord2)
@@ -425,16 +400,16 @@ def _within(circle: _Circle, nearest: _Nearest, limit: int):
     listing_ids = circle.listing_id[order]
     ids, first = np.unique(listing_ids, return_index=True)  # first: the position of each one's nearest place
     lows, highs = chord_bounds(np.sqrt(np.maximum(chord2[first], 0.0)))
+    points_of = _points_of(circle.points(order))
 
-    def points_of(listing_id: int) -> list[tuple[int, float, float]]:
-        return [(location_id, lat, lon)
-                for _, location_id, lat, lon, _ in circle.rows(order[listing_ids == listing_id])]
-
+    ids = ids.tolist()
+    undecided = (highs > radius).tolist()
+    measured = nearest.measure([lid for lid, unsure in zip(ids, undecided) if unsure or lid in nearest.known],
+                               points_of, radius)
     found = {}
-    for listing_id, low, high, undecided in zip(ids.tolist(), lows.tolist(), highs.tolist(),
-                                                (highs > radius).tolist()):
-        if undecided or listing_id in nearest.known:
-            low = high = nearest(listing_id, points_of, radius)[0]
+    for listing_id, low, high in zip(ids, lows.tolist(), highs.tolist()):
+        if listing_id in measured:
+            low = high = measured[listing_id][0]
         if low <= radius:
             found[listing_id] = (low, high)
     return radius, found, points_of
@@ -456,7 +431,7 @@ def _rank(found: dict[int, tuple[float, float]], radius: float, start: int, stop
             before += 1
         elif bisect_left(highs, low) < stop:
             undecided.append(listing_id)
-    measured = [(*nearest(lid, points_of, radius), lid) for lid in undecided]
+    measured = [(*miles_and_place, lid) for lid, miles_and_place in nearest.measure(undecided, points_of, radius).items()]
     measured.sort(key=lambda row: (row[0], row[2]))  # (miles, listing id), as a full scan orders them
     return [(lid, miles, location_id) for miles, location_id, lid in measured[start - before:stop - before]]
 
@@ -483,34 +458,28 @@ def _remote_areas(center: Centroid) -> tuple[str, ...]:
     return (center.state, NATIONWIDE)
 
 
-def _count_remote(center: Centroid, where: _Where, places: place_index.Places) -> int:
-    # Entries are one per listing and matching area (a nationwide listing has only its "US" entry).
+def _remote(center: Centroid, where: _Where, places: place_index.Places) -> tuple[np.ndarray, np.ndarray]:
+    """(rank, listing_id) of the remote-only listings that serve the ZIP's state or the whole country and
+    pass the filters. Entries are one per listing and area (a nationwide listing has only its "US"
+    entry), so no listing comes twice."""
     remote = places.remote
-    return sum(int(np.count_nonzero(where.passes(remote, remote.in_area(area)))) for area in _remote_areas(center))
+    ranks, listing_ids = [], []
+    for area in _remote_areas(center):
+        at = remote.in_area(area)
+        keep = where.passes(remote, at)
+        ranks.append(remote.rank[at][keep])
+        listing_ids.append(remote.listing_id[at][keep])
+    return np.concatenate(ranks), np.concatenate(listing_ids)
 
 
-def _page_remote(center: Centroid, where: _Where, offset: int, limit: int) -> list[int]:
-    """Remote-only listings for the ZIP's state or the country, by name then id.
-
-    Each area is read in index order and the database merges the two short lists,
-    in its own collation, as ORDER BY lower(name) would.
-    """
-    if limit <= 0:
+def _page_remote(ranks: np.ndarray, listing_ids: np.ndarray, offset: int, limit: int) -> list[int]:
+    """Entries offset..offset+limit of _remote's, by rank: by name in the database's collation, then id
+    (place_index.Remote)."""
+    stop = min(offset + limit, len(ranks))
+    if limit <= 0 or offset >= stop:
         return []
-    def build():
-        per_area = [select(SearchEntry.listing_id, SearchEntry.sort_name)
-                    .where(SearchEntry.area == bindparam(area), *where.clauses)
-                    .order_by(SearchEntry.sort_name, SearchEntry.listing_id)
-                    .limit(bindparam("area_limit", type_=Integer)).subquery()
-                    for area in ("state", "country")]
-        merged = union_all(*(select(sub.c.listing_id, sub.c.sort_name) for sub in per_area)).subquery()
-        return (select(merged.c.listing_id).order_by(merged.c.sort_name, merged.c.listing_id)
-                .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)))
-
-    state, country = _remote_areas(center)
-    return list(_sql(_statement("page remote", where, build),
-                     {**where.params, "state": state, "country": country, "area_limit": offset + limit,
-                      "offset": offset, "limit": limit}).scalars())
+    first = np.argpartition(ranks, stop - 1)[:stop] if stop < len(ranks) else np.arange(len(ranks))
+    return listing_ids[first[np.argsort(ranks[first])][offset:stop]].tolist()
 
 
 # -- without a place ---------------------------------------------------------------------------
@@ -539,12 +508,9 @@ def _with_details(stmt):
     )
 
 
-def load_listings(ids: list[int], generation: int | None = None) -> dict[int, ResultCard]:
-    """The listings of a results page, as what a result shows (no phones or schedules).
-
-    With the search generation they were found in, cards kept from earlier searches are reused.
-    """
-    return load_cards(ids, generation)
+def load_listings(ids: list[int]) -> dict[int, ResultCard]:
+    """The listings of a results page, as what a result shows (no phones or schedules)."""
+    return load_cards(ids)
 
 
 def get_published_listing(listing_id: int) -> Listing | None:
@@ -565,7 +531,7 @@ def run_search(query: SearchQuery, state=None) -> SearchPage:
         state = search_index.current_state(connection)
     generation = None if state is None or search_index.has_pending_rewrites(connection) else state[0]
     total, page_rows = search_cache.cached_rows(query, generation, lambda: _find(query, center, state))
-    listings = load_listings([lid for lid, _, _ in page_rows], generation)
+    listings = load_listings([lid for lid, _, _ in page_rows])
     hits = []
     for listing_id, miles, location_id in page_rows:
         listing = listings.get(listing_id)
@@ -589,7 +555,7 @@ def _find(query: SearchQuery, center: Centroid | None, state) -> tuple[int, list
     nearest = _Nearest(center)
     near_total = _count_near(circle, nearest)
     page_rows = _page_near(circle, start, stop, near_total, nearest)
-    remote_offset = max(0, start - near_total)
+    ranks, remote_ids = _remote(center, where, circle.places)
     page_rows += [(lid, None, None) for lid in
-                  _page_remote(center, where, remote_offset, query.per_page - len(page_rows))]
-    return near_total + _count_remote(center, where, circle.places), page_rows
+                  _page_remote(ranks, remote_ids, max(0, start - near_total), query.per_page - len(page_rows))]
+    return near_total + len(ranks), page_rows

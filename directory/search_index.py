@@ -65,21 +65,15 @@ def _layout() -> dict[str, tuple[int, dict[str, int]]]:
 
 
 BIT_LAYOUT = _layout()
-_WORD_COLUMNS = {1: SearchEntry.filter_bits_1, 2: SearchEntry.filter_bits_2}
 
 
 def mask(field: str, codes: Iterable[str]) -> int:
-    """The bits of these codes of this field (in the word bit_column(field) holds)."""
+    """The bits of these codes of this field (in word BIT_LAYOUT[field][0]: filter_bits_1 or _2)."""
     bits = BIT_LAYOUT[field][1]
     value = 0
     for code in codes:
         value |= bits[code]
     return value
-
-
-def bit_column(field: str):
-    """The SearchEntry column (filter_bits_1 or _2) holding this field's bits."""
-    return _WORD_COLUMNS[BIT_LAYOUT[field][0]]
 
 
 def filter_bits(values: dict[str, Iterable[str]]) -> tuple[int, int]:

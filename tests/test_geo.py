@@ -32,6 +32,7 @@ from directory.geo import (
     bounding_boxes,
     chord_bounds,
     distance_miles,
+    distances_miles,
     earth_xyz,
     geocoder_from_config,
     lookup_zip,
@@ -295,6 +296,25 @@ def test_boxes_are_well_formed(centre, radius):
         assert -90 <= b.lat_min <= centre[0] <= b.lat_max <= 90
         assert -180 <= b.lon_min <= b.lon_max <= 180
     assert _in_boxes(boxes, *centre)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(centre=centres(), others=st.lists(st.tuples(bearings, st.floats(0, 700, allow_nan=False)), max_size=30))
+def test_distances_to_many_points_are_each_distance_to_the_bit(centre, others):
+    """Search measures a page's places in one call (distances_miles): the same numbers as one by one."""
+    points = [_destination(centre, miles, bearing) for bearing, miles in others]
+    many = distances_miles(*centre, [p[0] for p in points], [p[1] for p in points])
+    assert many.tolist() == [distance_miles(*centre, *p) for p in points]
+
+
+@pytest.mark.filterwarnings("ignore:Latitude normalization:UserWarning")
+def test_distances_off_the_usual_ranges_are_handled_as_one_by_one():
+    """Out of range, distance_miles leaves it to geopy (which wraps a longitude, refuses a latitude)."""
+    assert distances_miles(40.0, -87.0, [40.0, 41.0], [181.0, -87.0]).tolist() == [
+        distance_miles(40.0, -87.0, 40.0, 181.0), distance_miles(40.0, -87.0, 41.0, -87.0)]
+    for function in (distance_miles, lambda *a: distances_miles(*a[:2], [a[2]], [a[3]])):
+        with pytest.raises(ValueError):
+            function(40.0, -87.0, 91.0, 10.0)
 
 
 @pytest.mark.parametrize("centre, radius", [(ADAK, 500), (ATTU, 400), ((51.9, 179.99), 5), ((51.9, -179.99), 5)],

@@ -154,33 +154,25 @@ def center_dict(center: Centroid | None) -> Center | None:
     return {"zip": center.zip, "lat": center.lat, "lon": center.lon, "city": center.city, "state": center.state}
 
 
-def _rendered_for() -> tuple:
-    """What a summary depends on beyond the listing: the day and language (guidance), and the URL root."""
-    return date.today(), current_language(), request.url_root if has_request_context() else None
+def _rendered_for() -> tuple[date, str, str | None]:
+    """What a summary depends on beyond the listing: the day and the reader's language (its guidance),
+    and the start of a listing's URL under this request's URL root (None outside a request)."""
+    url_prefix = _listing_url_prefix(request.url_root) if has_request_context() else None
+    return date.today(), current_language(), url_prefix
 
 
 def listing_summary(listing: Listing, distance: float | None = None, location: Location | None = None,
                     rendered_for: tuple | None = None) -> ListingSummary:
-    """A listing as search results give it: what the listing says, then how far and which place.
-
-    A ResultCard keeps what it made here (its `rendered`, per _rendered_for) for as long as
-    search keeps the card (result_cards.py). A page of results passes `rendered_for`, read once.
-    """
-    rendered = getattr(listing, "rendered", None)  # a Listing (a listing's page) has none
-    if rendered is None:
-        summary = _summary(listing)
-    else:
-        key = rendered_for or _rendered_for()
-        summary = rendered.get(key)
-        if summary is None:
-            summary = rendered[key] = _summary(listing)
-    data = dict(summary)  # a copy: distance and place are this search's own
+    """A listing (or a search's ResultCard) as search results give it: what the listing says, then how far
+    and which place. A page of results passes `rendered_for` (_rendered_for), read once."""
+    data = _summary(listing, rendered_for or _rendered_for())
     data["distance_miles"] = round(distance, 2) if distance is not None else None
     data["location"] = location_dict(location)
     return data
 
 
-def _summary(listing: Listing) -> ListingSummary:
+def _summary(listing: Listing, rendered_for: tuple) -> ListingSummary:
+    day, language, url_prefix = rendered_for
     return {
         "id": listing.id,
         "name": listing.name,
@@ -206,21 +198,16 @@ def _summary(listing: Listing) -> ListingSummary:
         "distance_miles": None,
         "location": None,
         "last_verified": listing.last_verified.isoformat() if listing.last_verified else None,
-        "guidance": [{"code": n.code, "text": n.short} for n in guidance.short_notes_for(listing)],
-        "url": listing_url(listing.id),
+        "guidance": [{"code": n.code, "text": n.short} for n in guidance.short_notes_for(listing, day, language)],
+        "url": (f"{url_prefix}{listing.id}" if url_prefix
+                else url_for("public.listing", listing_id=listing.id, _external=True)),
     }
-
-
-def listing_url(listing_id: int) -> str:
-    """url_for("public.listing", listing_id=…, _external=True), made once per URL root: a page of
-    results needs 20, and routing builds each in several microseconds."""
-    if not has_request_context():
-        return url_for("public.listing", listing_id=listing_id, _external=True)
-    return f"{_listing_url_prefix(request.url_root)}{listing_id}"
 
 
 @lru_cache(maxsize=64)
 def _listing_url_prefix(url_root: str) -> str:
+    """A listing's URL up to its id, made once per URL root (in a request under it): a page of results needs
+    20 URLs, and routing builds each in several microseconds."""
     example = url_for("public.listing", listing_id=0, _external=True)  # in the request whose root this is
     assert example.endswith("/0"), example
     return example[:-1]
