@@ -14,10 +14,11 @@ the remote-only listings' rows (one per service area), sorted by area: at a
 million listings a state and the country hold tens of thousands, which SQL
 counted in about a millisecond, and each has its rank in the order of a
 remote page: (sort_name, listing_id) as the database orders them, in its own
-collation (read in that order; Python's string order may differ from it).
-A change to any remote-only listing reads the remote entries again, in order
-(ranks cannot be placed between the others' without the database's
-collation); a change to other listings leaves them as they are.
+collation (read in that order; Python's string order may differ from it). A changed
+remote-only listing is ranked between the two listings the database puts
+before and after it (two index seeks; ranks are floats, so there is room);
+when that cannot be done (over REMOTE_PLACED changed at once, or a write
+committed meanwhile), every remote entry is read again.
 
 Never stale: before each search, the search generation is read (one row,
 search_index.current_state). When it has moved, the listings that
@@ -35,7 +36,7 @@ import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from . import search_index
@@ -61,8 +62,10 @@ _REMOTE_COLUMNS = (SearchEntry.area, SearchEntry.listing_id, SearchEntry.filter_
 _REMOTE_FIELDS = ("area", "listing_id", "bits_1", "bits_2", "fresh")
 _REMOTE_DTYPES = ("<U2", np.int32, np.int64, np.int64, np.int32)
 _REMOTE = select(*_REMOTE_COLUMNS).where(SearchEntry.area.is_not(None))
-# A remote page's order (search._page_remote): by name in the database's collation, then id.
+# A remote page's order (search._page_remote): by name in the database's collation, then id
+# (ix_search_entry_remote_order holds the remote entries in this order).
 _REMOTE_IN_ORDER = _REMOTE.order_by(SearchEntry.sort_name, SearchEntry.listing_id)
+REMOTE_PLACED = 100  # changed remote-only listings ranked one by one; more: every remote entry is read again
 _LOAD_BATCH = 20_000  # rows converted at a time: their Python objects are the load's transient memory
 RELOAD_SHARE = 0.2  # changed listings beyond this share of the entries: reloading everything is cheaper
 
@@ -76,7 +79,7 @@ class Remote:
     bits_1: np.ndarray
     bits_2: np.ndarray
     fresh: np.ndarray
-    rank: np.ndarray  # the entry's place in the order of remote pages (by name, then id), across areas
+    rank: np.ndarray  # the listing's place in the order of remote pages (by name, then id), across areas
 
     def in_area(self, area: str) -> slice:
         return slice(int(self.area.searchsorted(area, "left")), int(self.area.searchsorted(area, "right")))
@@ -181,8 +184,85 @@ def _load_remote(connection: Connection) -> Remote:
     """Every remote entry, ranked in the database's order of a remote page, then sorted by area (stably:
     each area's entries keep that order)."""
     columns = _read(connection, _REMOTE_IN_ORDER, _remote_columns)
+    listing_id = columns[1]
+    # A listing's entries (one per area) are consecutive in that order and share the first one's position.
+    first = np.ones(len(listing_id), dtype=bool)
+    first[1:] = listing_id[1:] != listing_id[:-1]
+    rank = np.maximum.accumulate(np.where(first, np.arange(len(listing_id)), 0)).astype(np.float64)
     order = np.argsort(columns[0], kind="stable")
-    return Remote(*(column[order] for column in columns), rank=order.astype(np.int32))
+    return Remote(*(column[order] for column in columns), rank=rank[order])
+
+
+def _neighbour_ranks(connection: Connection, kept: Remote, name: str, listing_id: int,
+                     changed: list[int]) -> tuple[float | None, float | None] | None:
+    """The ranks of the kept listings just before and after (name, listing_id) in the database's order
+    (None at either end); None if those two are not neighbours in `kept` too (a write committed since
+    the changes were read), so that the new rank could not be placed between them."""
+    ranks = []
+    for before in (True, False):
+        key, name_column = SearchEntry.listing_id, SearchEntry.sort_name
+        side = (and_(name_column <= name, or_(name_column < name, key < listing_id)) if before else
+                and_(name_column >= name, or_(name_column > name, key > listing_id)))
+        order = (name_column.desc(), key.desc()) if before else (name_column, key)
+        found = connection.execute(select(key).where(SearchEntry.area.is_not(None), key.not_in(changed), side)
+                                   .order_by(*order).limit(1)).scalar()
+        if found is None:
+            ranks.append(None)
+            continue
+        at = np.flatnonzero(kept.listing_id == found)
+        if len(at) == 0:
+            return None
+        ranks.append(float(kept.rank[at[0]]))
+    low, high = ranks
+    between = np.count_nonzero((kept.rank > (-np.inf if low is None else low))
+                               & (kept.rank < (np.inf if high is None else high)))
+    return None if between else (low, high)
+
+
+def _in_database_order(connection: Connection, names: dict[int, str]) -> list[int]:
+    """These remote-only listings in the database's order of a remote page."""
+    return list(dict.fromkeys(connection.execute(
+        _REMOTE_IN_ORDER.with_only_columns(SearchEntry.listing_id)
+        .where(SearchEntry.listing_id.in_(list(names)))).scalars()))
+
+
+def _remote_with_changes(connection: Connection, remote: Remote, changed: np.ndarray) -> Remote:
+    """The remote entries with the changed listings' read again, each ranked between its neighbours'
+    ranks in the database's order (or all read again when that cannot be done)."""
+    ids = changed.tolist()
+    rows = []
+    for batch in (ids[start:start + 500] for start in range(0, len(ids), 500)):
+        rows += connection.execute(_REMOTE_IN_ORDER.add_columns(SearchEntry.sort_name)
+                                   .where(SearchEntry.listing_id.in_(batch))).all()
+    was_remote = np.isin(remote.listing_id, changed)
+    if not rows and not was_remote.any():
+        return remote
+    kept = Remote(*(getattr(remote, name)[~was_remote] for name in (*_REMOTE_FIELDS, "rank")))
+    names = {row.listing_id: row.sort_name for row in rows}
+    if len(names) > REMOTE_PLACED:
+        return _load_remote(connection)
+    # Listings in the same gap between kept neighbours share it, spread evenly in the database's order.
+    gaps: dict[tuple, list[int]] = {}
+    for listing_id in _in_database_order(connection, names):
+        neighbours = _neighbour_ranks(connection, kept, names[listing_id], listing_id, ids)
+        if neighbours is None:
+            return _load_remote(connection)
+        gaps.setdefault(neighbours, []).append(listing_id)
+    rank_of = {}
+    for (low, high), members in gaps.items():
+        low = high - len(members) - 1 if low is None and high is not None else low
+        low = 0.0 if low is None else low
+        high = low + len(members) + 1 if high is None else high
+        step = (high - low) / (len(members) + 1)
+        for k, listing_id in enumerate(members, start=1):
+            rank_of[listing_id] = low + k * step
+            if not low < rank_of[listing_id] < high:  # no room left between two floats
+                return _load_remote(connection)
+    added = _remote_columns([row[:len(_REMOTE_FIELDS)] for row in rows])
+    columns = [np.concatenate([getattr(kept, name), column]) for name, column in zip(_REMOTE_FIELDS, added)]
+    rank = np.concatenate([kept.rank, np.array([rank_of[row.listing_id] for row in rows], dtype=np.float64)])
+    order = np.lexsort((rank, columns[0]))  # by area, then rank
+    return Remote(*(column[order] for column in columns), rank=rank[order])
 
 
 def load(connection: Connection, generation: int | None = None, epoch: int | None = None) -> Places:
@@ -208,19 +288,13 @@ def _changes(connection: Connection, places: Places) -> tuple[np.ndarray, int] |
 
 def _with_changes(columns: dict[str, np.ndarray], remote: Remote, changed: np.ndarray,
                   connection: Connection) -> tuple[list[np.ndarray], Remote]:
-    """The columns with the changed listings read again, and the remote entries (all read again if a
-    changed listing has or had any: see the module's docstring).
+    """The columns and the remote entries with the changed listings read again.
 
     `columns` is taken over: each column is replaced in it as soon as its new one is made, so that
     when nothing else holds the old copy, it is given back column by column instead of all at the end.
     """
-    new_places, remote_changed = [], bool(np.isin(remote.listing_id, changed).any())
-    for ids in np.array_split(changed, max(1, len(changed) // 500 + 1)):
-        ids = ids.tolist()
-        new_places.append(_read(connection, _PLACES.where(SearchEntry.listing_id.in_(ids)), _place_columns))
-        remote_changed = remote_changed or connection.execute(
-            _REMOTE.with_only_columns(SearchEntry.listing_id).where(SearchEntry.listing_id.in_(ids)).limit(1)
-        ).first() is not None
+    new_places = [_read(connection, _PLACES.where(SearchEntry.listing_id.in_(ids.tolist())), _place_columns)
+                  for ids in np.array_split(changed, max(1, len(changed) // 500 + 1))]
 
     new = [np.concatenate(column) for column in zip(*new_places)]
     order = np.argsort(new[0], kind="stable")  # by key, the first column
@@ -229,7 +303,7 @@ def _with_changes(columns: dict[str, np.ndarray], remote: Remote, changed: np.nd
     at = columns["key"][keep].searchsorted(new[0])
     for name, added in zip(_FIELDS, new):
         columns[name] = np.insert(columns[name][keep], at, added)
-    return [columns.pop(name) for name in _FIELDS], _load_remote(connection) if remote_changed else remote
+    return [columns.pop(name) for name in _FIELDS], _remote_with_changes(connection, remote, changed)
 
 
 class PlaceIndex:

@@ -316,8 +316,11 @@ class _Circle:
 
 def _points_of(points: _Points):
     """points_of(listing_ids) for _Nearest.measure: those listings' places among these."""
+    owners = points[0].tolist()
+
     def points_of(listing_ids: list[int]) -> _Points:
-        mine = np.isin(points[0], listing_ids)
+        wanted = set(listing_ids)  # a set, not np.isin: these are tens of places, and np.isin costs 70 µs
+        mine = [i for i, owner in enumerate(owners) if owner in wanted]
         return tuple(column[mine] for column in points)
     return points_of
 

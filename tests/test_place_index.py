@@ -272,10 +272,24 @@ def test_a_copy_further_behind_than_the_log_reaches_reloads_everything(app, make
     assert_equals_database(shared(app))
 
 
-def test_the_copy_equals_the_database_after_any_mix_of_writes(app, make):
-    """Whatever mix of creates, moves, filter changes, unpublishing and deletes happens (committed or rolled
-    back), every search returns what a full scan returns and the shared copy holds exactly the database's
-    places, sorted."""
+@pytest.mark.parametrize("remote_placed", [place_index.REMOTE_PLACED, 0], ids=["ranked-in-place", "read-again"])
+def test_the_copy_equals_the_database_after_any_mix_of_writes(app, make, monkeypatch, remote_placed):
+    """Whatever mix of creates, moves, filter changes, renames, unpublishing and deletes happens (committed or
+    rolled back), every search returns what a full scan returns and the shared copy holds exactly the
+    database's places, sorted, and its remote entries in the database's order: whether changed remote-only
+    listings are ranked between their neighbours or all remote entries are read again."""
+    monkeypatch.setattr(place_index, "REMOTE_PLACED", remote_placed)
+    remote_reads, remote_updates = [], []  # every remote entry read; how each changed copy was made
+    real_load_remote, real_with_changes = place_index._load_remote, place_index._remote_with_changes
+    monkeypatch.setattr(place_index, "_load_remote", lambda *a: remote_reads.append(1) or real_load_remote(*a))
+
+    def with_changes(connection, remote, changed):
+        reads = len(remote_reads)
+        updated = real_with_changes(connection, remote, changed)
+        if updated is not remote:
+            remote_updates.append("read again" if len(remote_reads) > reads else "ranked in place")
+        return updated
+    monkeypatch.setattr(place_index, "_remote_with_changes", with_changes)
     rng = random.Random(20261121)
     zips = ["60614", "60622", "60657"]
     center = lookup_zip("60614")
@@ -354,6 +368,10 @@ def test_the_copy_equals_the_database_after_any_mix_of_writes(app, make):
     assert shared(app).size >= 5, "the mix left places to compare"
     assert len(shared(app).remote.listing_id) >= 2, "and remote listings"
     assert_equals_database(shared(app))
+    if remote_placed:
+        assert remote_updates.count("ranked in place") >= 5, remote_updates
+    else:
+        assert remote_updates and set(remote_updates) == {"read again"}
 
 
 def test_searches_in_many_threads_while_another_writes(app, make):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -25,10 +25,10 @@ class SearchEntry(db.Model):
         # Every column of a place, in the order place_index.py loads them, so that load is one index-only scan.
         Index("ix_search_entry_place", "band", "longitude", "latitude", "x", "y", "z",
               "filter_bits_1", "filter_bits_2", "listing_id", "fresh_until", "listing_places", "location_id", "id"),
-        Index("ix_search_entry_area", "area", "sort_name", "listing_id", "filter_bits_1", "filter_bits_2",
-              "fresh_until"),
-        # Narrow, for counting a state's and the country's remote entries (tens of thousands at scale).
-        Index("ix_search_entry_area_filters", "area", "fresh_until", "filter_bits_1", "filter_bits_2"),
+        # The remote entries in a remote page's order, with the columns place_index.py keeps of them: read
+        # in order as a process loads them, and sought for a changed listing's neighbours in that order.
+        Index("ix_search_entry_remote_order", "sort_name", "listing_id", "area", "filter_bits_1", "filter_bits_2",
+              "fresh_until", sqlite_where=text("area IS NOT NULL"), postgresql_where=text("area IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
