@@ -119,7 +119,7 @@ def load_cards(ids: list[int]) -> dict[int, ResultCard]:
     """{id: card} for these listings (those with a stored card: the published ones search found)."""
     if not ids:
         return {}
-    return {card.id: card for card in map(_decode, db.session.connection().execute(_STORED, {"ids": ids}).scalars())}
+    return {card.id: card for card in map(_decode, db.session.connection().execute(_STORED, {"ids": ids}).scalars().all())}
 
 
 def card_body(card: ResultCard) -> str:
