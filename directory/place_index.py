@@ -194,17 +194,18 @@ def _load_remote(connection: Connection) -> Remote:
 
 
 def _neighbour_ranks(connection: Connection, kept: Remote, name: str, listing_id: int,
-                     changed: list[int]) -> tuple[float | None, float | None] | None:
+                     placed: list[int]) -> tuple[float | None, float | None] | None:
     """The ranks of the kept listings just before and after (name, listing_id) in the database's order
-    (None at either end); None if those two are not neighbours in `kept` too (a write committed since
-    the changes were read), so that the new rank could not be placed between them."""
+    (None at either end), passing over the remote listings being `placed`; None if those two are not
+    neighbours in `kept` too (a write committed since the changes were read), so that the new rank
+    could not be placed between them."""
     ranks = []
     for before in (True, False):
         key, name_column = SearchEntry.listing_id, SearchEntry.sort_name
         side = (and_(name_column <= name, or_(name_column < name, key < listing_id)) if before else
                 and_(name_column >= name, or_(name_column > name, key > listing_id)))
         order = (name_column.desc(), key.desc()) if before else (name_column, key)
-        found = connection.execute(select(key).where(SearchEntry.area.is_not(None), key.not_in(changed), side)
+        found = connection.execute(select(key).where(SearchEntry.area.is_not(None), key.not_in(placed), side)
                                    .order_by(*order).limit(1)).scalar()
         if found is None:
             ranks.append(None)
@@ -244,7 +245,7 @@ def _remote_with_changes(connection: Connection, remote: Remote, changed: np.nda
     # Listings in the same gap between kept neighbours share it, spread evenly in the database's order.
     gaps: dict[tuple, list[int]] = {}
     for listing_id in _in_database_order(connection, names):
-        neighbours = _neighbour_ranks(connection, kept, names[listing_id], listing_id, ids)
+        neighbours = _neighbour_ranks(connection, kept, names[listing_id], listing_id, list(names))
         if neighbours is None:
             return _load_remote(connection)
         gaps.setdefault(neighbours, []).append(listing_id)

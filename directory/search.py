@@ -387,8 +387,8 @@ def _within(circle: _Circle, nearest: _Nearest, limit: int):
     (radius, {listing_id: (low, high)}, points_of) where radius is the circle's,
     or less when the limit cut the read short: every place closer than the
     last one read was read; and points_of(listing_ids) gives those listings'
-    places read, for their geodesics (_Nearest.measure). A listing the bounds cannot place inside or outside
-    gets its geodesic (low == high).
+    places read, for their geodesics (_Nearest.measure). A listing the bounds
+    cannot place inside or outside gets its geodesic (low == high).
     """
     count = len(circle.chord2)
     if limit < count:
@@ -434,7 +434,8 @@ def _rank(found: dict[int, tuple[float, float]], radius: float, start: int, stop
             before += 1
         elif bisect_left(highs, low) < stop:
             undecided.append(listing_id)
-    measured = [(*miles_and_place, lid) for lid, miles_and_place in nearest.measure(undecided, points_of, radius).items()]
+    measured = [(miles, location_id, lid)
+                for lid, (miles, location_id) in nearest.measure(undecided, points_of, radius).items()]
     measured.sort(key=lambda row: (row[0], row[2]))  # (miles, listing id), as a full scan orders them
     return [(lid, miles, location_id) for miles, location_id, lid in measured[start - before:stop - before]]
 
