@@ -233,7 +233,7 @@ def _remote_with_changes(connection: Connection, remote: Remote, changed: np.nda
     ids = changed.tolist()
     rows = []
     for batch in (ids[start:start + 500] for start in range(0, len(ids), 500)):
-        rows += connection.execute(_REMOTE_IN_ORDER.add_columns(SearchEntry.sort_name)
+        rows += connection.execute(_REMOTE.add_columns(SearchEntry.sort_name)  # ordered below, if placed
                                    .where(SearchEntry.listing_id.in_(batch))).all()
     was_remote = np.isin(remote.listing_id, changed)
     if not rows and not was_remote.any():

@@ -154,7 +154,7 @@ def center_dict(center: Centroid | None) -> Center | None:
     return {"zip": center.zip, "lat": center.lat, "lon": center.lon, "city": center.city, "state": center.state}
 
 
-def _rendered_for() -> tuple[date, str, str | None]:
+def _summary_context() -> tuple[date, str, str | None]:
     """What a summary depends on beyond the listing: the day and the reader's language (its guidance),
     and the start of a listing's URL under this request's URL root (None outside a request)."""
     url_prefix = _listing_url_prefix(request.url_root) if has_request_context() else None
@@ -162,17 +162,17 @@ def _rendered_for() -> tuple[date, str, str | None]:
 
 
 def listing_summary(listing: Listing, distance: float | None = None, location: Location | None = None,
-                    rendered_for: tuple | None = None) -> ListingSummary:
+                    context: tuple | None = None) -> ListingSummary:
     """A listing (or a search's ResultCard) as search results give it: what the listing says, then how far
-    and which place. A page of results passes `rendered_for` (_rendered_for), read once."""
-    data = _summary(listing, rendered_for or _rendered_for())
+    and which place. A page of results passes `context` (_summary_context), read once for all its results."""
+    data = _summary(listing, context or _summary_context())
     data["distance_miles"] = round(distance, 2) if distance is not None else None
     data["location"] = location_dict(location)
     return data
 
 
-def _summary(listing: Listing, rendered_for: tuple) -> ListingSummary:
-    day, language, url_prefix = rendered_for
+def _summary(listing: Listing, context: tuple) -> ListingSummary:
+    day, language, url_prefix = context
     return {
         "id": listing.id,
         "name": listing.name,
@@ -242,7 +242,7 @@ def listing_detail(listing: Listing) -> ListingDetail:
 
 
 def search_results(page: SearchPage) -> SearchResults:
-    rendered_for = _rendered_for()
+    context = _summary_context()
     return {
         "center": center_dict(page.center),
         "total": page.total,
@@ -250,5 +250,5 @@ def search_results(page: SearchPage) -> SearchResults:
         "page": page.query.page,
         "per_page": page.query.per_page,
         "pages": page.pages,
-        "results": [listing_summary(h.listing, h.distance_miles, h.location, rendered_for) for h in page.hits],
+        "results": [listing_summary(h.listing, h.distance_miles, h.location, context) for h in page.hits],
     }
