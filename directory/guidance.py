@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from flask_babel import format_date
-
 from .content import current_language, load_seed_json, localized
+from .i18n import day_in_words
 from .models import Listing
 
 STALE_AFTER = timedelta(days=180)
@@ -101,7 +100,7 @@ def _note_codes(listing: Listing, today: date, language: str) -> list[tuple[str,
     if listing.last_verified is None:
         add("not_yet_verified", "caution")
     elif today - listing.last_verified > STALE_AFTER:
-        add("verification_old", "caution", date=_day_in_words(listing.last_verified, language))
+        add("verification_old", "caution", date=day_in_words(listing.last_verified, language))
 
     if listing.is_demo:
         add("demo_listing", "caution")
@@ -113,11 +112,6 @@ def notes_for(listing: Listing, today: date | None = None, language: str | None 
     language = language or current_language()
     return [_note(code, level, language, values)
             for code, level, values in _note_codes(listing, today or date.today(), language)]
-
-
-@lru_cache(maxsize=4096)  # days on which listings were last confirmed
-def _day_in_words(day: date, language: str) -> str:
-    return format_date(day, "medium")  # in the current locale, whose language is `language`
 
 
 def short_notes_for(listing: Listing, today: date | None = None, language: str | None = None) -> list[Note]:

@@ -8,8 +8,11 @@ Accept-Language decides, then English.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 
 from flask import current_app, has_request_context, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 LANGUAGE_COOKIE = "lang"
@@ -27,6 +30,12 @@ def select_locale() -> str:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+@lru_cache(maxsize=4096)  # days on which listings were last confirmed
+def day_in_words(day: date, language: str) -> str:
+    """A day as a reader reads it ("Mar 4, 2026"), in `language`: the current locale's (the caller's word)."""
+    return format_date(day, "medium")
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from babel.dates import get_day_names, get_timezone_name
+from flask import request, url_for
 from flask_babel import format_date, format_decimal, format_time, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from . import freshness, guidance, vocabulary
-from .content import localized
-from .i18n import language_links
+from .content import current_language, localized
+from .i18n import day_in_words, language_links
 from .models import Listing, Location, Schedule
 
 HELPLINE_NUMBER = "1-800-227-2345"
@@ -74,18 +76,24 @@ def _time(value: time) -> str:
     return format_time(datetime.combine(datetime(2000, 1, 1), value), "short", rebase=False)
 
 
-def miles(distance: float | None) -> str:
+def miles(distance: float | None, language: str | None = None) -> str:
+    """A distance in words ("3.2 miles"), remembered per language and tenth of a mile."""
     if distance is None:
         return ""
+    language = language or current_language()
     if distance < 0.1:
-        return _("less than 0.1 miles")
-    return _("%(n)s miles", n=format_decimal(round(distance, 1), format="#,##0.0"))
+        return _remember((language, "miles", None), lambda: _("less than 0.1 miles"))
+    tenths = round(distance, 1)
+    return _remember((language, "miles", tenths), lambda: _("%(n)s miles", n=format_decimal(tenths, format="#,##0.0")))
 
 
-def verified_text(listing: Listing) -> str:
-    if listing.last_verified is None:
-        return _("Not yet verified")
-    return _("Last verified %(date)s", date=format_date(listing.last_verified, "medium"))
+def verified_text(listing: Listing, language: str | None = None) -> str:
+    """When the listing was last confirmed, in the reader's language (`language`, if the caller has it)."""
+    language, day = language or current_language(), listing.last_verified
+    if day is None:
+        return _remember((language, "verified", None), lambda: _("Not yet verified"))
+    return _remember((language, "verified", day),
+                     lambda: _("Last verified %(date)s", date=day_in_words(day, language)))
 
 
 def map_url(location: Location) -> str:
@@ -99,14 +107,14 @@ def tel_href(number: str) -> str:
     return f"tel:{digits}"
 
 
-# Words by (language, text): a results page asks for some 300 translations and labels, and
-# flask_babel looks up the request's translations anew for each (most of a page's rendering time).
-# Keyed on get_locale(), so force_locale (a referral sheet in the client's language) still works.
-_WORDS: dict[tuple, str] = {}
-_WORDS_MAX = 20_000  # msgids and codes are few; this only bounds text passed in as a variable
+# Words by (language, what): a results page asks for some 200 translations and labels, and flask_babel
+# looks up the request's translations anew for each. Keyed on the language of get_locale(), so
+# force_locale (a referral sheet in the client's language) still works: `make` runs in that locale.
+_WORDS: dict[tuple, object] = {}
+_WORDS_MAX = 20_000  # msgids, codes, tenths of a mile and days are few; this bounds text passed in as a variable
 
 
-def _remember(key: tuple, make) -> str:
+def _remember(key: tuple, make):
     found = _WORDS.get(key)
     if found is None:
         if len(_WORDS) >= _WORDS_MAX:
@@ -116,18 +124,38 @@ def _remember(key: tuple, make) -> str:
 
 
 def _template_gettext(text: str) -> str:
-    return _remember((get_locale(), text), lambda: get_translations().ugettext(text))
+    return _remember((current_language(), text), lambda: get_translations().ugettext(text))
 
 
-def label(field: str, code: str | None) -> str:
-    """vocabulary.label, remembered per language."""
+def label(field: str, code: str | None, language: str | None = None) -> str:
+    """vocabulary.label, remembered per language (`language` is the reader's, if the caller has it)."""
     if code is None:
         return ""
-    return _remember((get_locale(), field, code), lambda: vocabulary.label(field, code))
+    return _remember((language or current_language(), field, code), lambda: vocabulary.label(field, code))
 
 
-def labels(field: str, codes: list[str]) -> str:
-    return ", ".join(label(field, code) for code in codes)
+def labels(field: str, codes: list[str], language: str | None = None) -> str:
+    language = language or current_language()
+    return ", ".join([label(field, code, language) for code in codes])
+
+
+def choices(field: str, language: str | None = None) -> tuple[tuple[str, str], ...]:
+    """A vocabulary field's (code, label) pairs, in its order, for a form's options (remembered per language)."""
+    return _remember((language or current_language(), "choices", field),
+                     lambda: tuple((code, str(text)) for code, text in vocabulary.ALL_FIELDS[field].items()))
+
+
+@lru_cache(maxsize=64)
+def _listing_url_prefix(url_root: str, external: bool) -> str:
+    example = url_for("public.listing", listing_id=0, _external=external)  # in a request under this root
+    assert example.endswith("/0"), example
+    return example[:-1]
+
+
+def listing_url_prefix(external: bool = False) -> str:
+    """A listing's URL (a path, or with `external` the whole URL) up to its id, for this request, made once per
+    URL root: a page of results needs 20 such URLs, and routing builds each in several microseconds."""
+    return _listing_url_prefix(request.url_root, external)
 
 
 def register(app) -> None:
@@ -139,7 +167,7 @@ def register(app) -> None:
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.globals.update(
-        vocab=vocabulary, label=label, labels=labels, schedule_in_words=schedule_in_words,
+        vocab=vocabulary, label=label, labels=labels, choices=choices, schedule_in_words=schedule_in_words,
         miles=miles, verified_text=verified_text, map_url=map_url, tel_href=tel_href,
         HELPLINE_NUMBER=HELPLINE_NUMBER, get_locale=get_locale, url_with=url_with,
         listing_status_label=lambda code: str(vocabulary.LISTING_STATUS_LABELS.get(code, code)),

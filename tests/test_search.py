@@ -404,7 +404,7 @@ def local_guidance(client, listing_id):
 
 
 def test_api_urls_are_the_listing_pages_on_every_url_root(app, client, make):
-    # The API builds each result's URL from one url_for per URL root (serialize.listing_url).
+    # The API builds each result's URL from one url_for per URL root (presenters.listing_url_prefix).
     from flask import url_for
 
     first, second = make.listing(zip="60614"), make.listing(zip="60614")

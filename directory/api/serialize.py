@@ -7,10 +7,9 @@ describes what this module builds.
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from typing import Annotated
 
-from flask import has_request_context, request, url_for
+from flask import has_request_context, url_for
 from pydantic import Field
 from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12
 
@@ -18,7 +17,7 @@ from .. import guidance
 from ..content import current_language
 from ..geo import Centroid
 from ..models import Listing, Location
-from ..presenters import schedule_in_words
+from ..presenters import listing_url_prefix, schedule_in_words
 from ..search import SearchPage
 
 IsoDate = Annotated[str, Field(json_schema_extra={"format": "date"})]
@@ -157,7 +156,7 @@ def center_dict(center: Centroid | None) -> Center | None:
 def _summary_context() -> tuple[date, str, str | None]:
     """What a summary depends on beyond the listing: the day and the reader's language (its guidance),
     and the start of a listing's URL under this request's URL root (None outside a request)."""
-    url_prefix = _listing_url_prefix(request.url_root) if has_request_context() else None
+    url_prefix = listing_url_prefix(external=True) if has_request_context() else None
     return date.today(), current_language(), url_prefix
 
 
@@ -203,14 +202,6 @@ def _summary(listing: Listing, context: tuple) -> ListingSummary:
                 else url_for("public.listing", listing_id=listing.id, _external=True)),
     }
 
-
-@lru_cache(maxsize=64)
-def _listing_url_prefix(url_root: str) -> str:
-    """A listing's URL up to its id, made once per URL root (in a request under it): a page of results needs
-    20 URLs, and routing builds each in several microseconds."""
-    example = url_for("public.listing", listing_id=0, _external=True)  # in the request whose root this is
-    assert example.endswith("/0"), example
-    return example[:-1]
 
 
 def listing_detail(listing: Listing) -> ListingDetail:

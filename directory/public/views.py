@@ -8,6 +8,7 @@ from .. import guidance
 from ..content import counselor_types, current_language
 from ..i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE, listing_description
 from ..redirects import safe_next
+from ..result_views import result_views
 from ..search import SEARCH_PARAMS, SearchError, get_published_listing, parse_search_args, run_search
 
 bp = Blueprint("public", __name__)
@@ -33,7 +34,8 @@ def search():
     args = MultiDict((k, v) for k, v in request.args.items(multi=True) if k in SEARCH_PARAMS)
     page, error = _search_or_error(args) if args else (None, None)
     status = 400 if error else 200
-    return render_template("public/search.html", page=page, error=error, args=args), status
+    return render_template("public/search.html", page=page, cards=result_views(page) if page else [], error=error,
+                           args=args), status
 
 
 @bp.get("/listings/<int:listing_id>")
@@ -54,8 +56,8 @@ def counselors():
         args_with_kind = MultiDict(args)
         args_with_kind.setlist("kind", ["counseling"])
         page, error = _search_or_error(args_with_kind)
-    return render_template("public/counselors.html", types=counselor_types(), page=page, error=error,
-                           args=args), 400 if error else 200
+    return render_template("public/counselors.html", types=counselor_types(), page=page,
+                           cards=result_views(page) if page else [], error=error, args=args), 400 if error else 200
 
 
 @bp.get("/guidance/online-groups")
