@@ -28,6 +28,9 @@ what a scan of every listing with the geodesic distance would:
 
 Results show ResultCards (result_cards.py), each stored as one JSON text and
 read by key, not Listing objects.
+
+A search's words (q) are LIKEs on each card's words (SearchCard.words), which
+a trigram index narrows to the few cards that can hold them (_with_words).
 """
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 import numpy as np
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, column, exists, func, inspect, select, table
 from sqlalchemy.orm import selectinload
 
 from . import place_index, search_cache, search_index
@@ -57,7 +60,7 @@ from .geo import (
     lookup_zip,
     surely_within_chord,
 )
-from .models import Listing, ListingCode, Organization, ServiceAtLocation
+from .models import Listing, ListingCode, SearchCard, ServiceAtLocation
 from .result_cards import ResultCard, load_cards
 from .vocabulary import ALL_FIELDS, NATIONWIDE, SINGLE_FIELDS
 
@@ -231,17 +234,45 @@ def _wanted_codes(name: str, codes: tuple[str, ...]) -> set[str]:
     return {*codes, "any"} if name == "cancer_type" else set(codes)
 
 
+# SQLite's FTS5 table over search_card.words (trigram tokenizer), made by a migration where SQLite has FTS5.
+_SEARCH_WORDS = table("search_words", column("rowid"), column("words"))
+_INDEXED_WORD = 3  # a trigram index can look up a word of at least three characters
+
+
+def _has_search_words(connection) -> bool:
+    """Whether this SQLite database has the search_words table (asked once per database connection)."""
+    if "search_words" not in connection.info:
+        connection.info["search_words"] = inspect(connection).has_table("search_words")
+    return connection.info["search_words"]
+
+
+def _with_words(words: list[str]):
+    """The ids of the published listings with every one of these words in their name, description (English or
+    Spanish) or organization's name, as a SELECT.
+
+    Each word is a LIKE on the card's words (SearchCard.words: those texts joined by a character no word
+    holds, so the same as a LIKE on each text), with the database's lower(). A trigram index finds the
+    few cards that can match: PostgreSQL's pg_trgm index serves these LIKEs themselves; on SQLite the
+    FTS5 table search_words picks the candidates first (it folds case in every alphabet, where SQLite's
+    lower() folds only ASCII, so it keeps all that the LIKEs keep). A word with a LIKE wildcard, or too
+    short for trigrams, is left to the LIKEs.
+    """
+    words = [word.lower() for word in words]
+    stmt = select(SearchCard.listing_id).where(
+        *(func.lower(SearchCard.words).like(_like_pattern(word), escape="\\") for word in words))
+    indexed = [word for word in words if len(word) >= _INDEXED_WORD and not set(word) & {"%", "_", "\\"}]
+    connection = db.session.connection()
+    if indexed and connection.dialect.name == "sqlite" and _has_search_words(connection):
+        stmt = stmt.where(SearchCard.listing_id.in_(
+            select(_SEARCH_WORDS.c.rowid).where(*(_SEARCH_WORDS.c.words.like(f"%{word}%") for word in indexed))))
+    return stmt
+
+
 def _words_match(query: SearchQuery) -> list:
-    """Every word of q in the listing's name, description (English or Spanish) or organization name."""
-    clauses = []
-    for word in (query.q or "").split()[:8]:
-        pattern = _like_pattern(word)
-        org_match = exists().where(Organization.id == Listing.organization_id,
-                                   func.lower(Organization.name).like(pattern, escape="\\"))
-        clauses.append(or_(func.lower(Listing.name).like(pattern, escape="\\"),
-                           func.lower(Listing.description).like(pattern, escape="\\"),
-                           func.lower(Listing.description_es).like(pattern, escape="\\"), org_match))
-    return clauses
+    """Every word of q (the first eight) in the listing's name, description (English or Spanish) or
+    organization's name."""
+    words = (query.q or "").split()[:8]
+    return [Listing.id.in_(_with_words(words))] if words else []
 
 
 def filter_clauses(query: SearchQuery) -> list:
@@ -269,9 +300,9 @@ class _Where:
         self.masks = [(search_index.BIT_LAYOUT[name][0], bits) for name, bits in masks.items()]
         self.today = search_cache.today().toordinal()
         self.listing_ids = None
-        words = _words_match(query)
-        if words:  # rare and not geographic: look the words up on the listing itself
-            self.listing_ids = np.array(db.session.scalars(select(Listing.id).where(*words)).all(), dtype=np.int32)
+        words = (query.q or "").split()[:8]
+        if words:  # not geographic: the listings with the words, looked up in their cards' words
+            self.listing_ids = np.array(db.session.scalars(_with_words(words)).all(), dtype=np.int32)
 
     def passes(self, entries, at) -> np.ndarray:
         """Which of the in-memory entries at these positions (place_index) pass the filters."""

@@ -13,7 +13,8 @@ same transaction. Writes that bypass the ORM (bulk Core inserts, raw SQL)
 must call `refresh(connection, listing_ids)` or `rebuild(connection)`.
 
 With the entries go the listing's card (SearchCard: what a result shows of it,
-result_cards.py), rewritten at the same moments.
+result_cards.py, and the words a search's words are looked for in), rewritten at
+the same moments.
 
 Every such write also changes the search generation (`bump_generation`, in
 the same transaction), and so does a change to an organization (results show
@@ -94,6 +95,17 @@ _PUBLISHED = and_(Listing.status == "approved", Listing.service_status == "activ
 _CODE_FIELDS = (*MULTI_FIELDS, "service_area")
 _INSERT = insert(SearchEntry).values(sort_name=func.lower(bindparam("name")))  # the database's lower(), as ORDER BY had
 _INSERT_CARD = insert(SearchCard)
+_WORDS_OF = (select(Listing.id, Listing.name, Listing.description, Listing.description_es, Organization.name)
+             .join(Organization, Organization.id == Listing.organization_id)
+             .where(Listing.id.in_(bindparam("ids", expanding=True))))
+# Between a card's texts: no word of a search holds it (str.split() splits at it), so a word is found
+# in the joined text exactly when one of the texts holds it.
+WORDS_SEPARATOR = "\x1f"
+
+
+def card_words(*texts: str | None) -> str:
+    """One text of a listing's name, descriptions and organization's name, for finding search words in."""
+    return WORDS_SEPARATOR.join(text or "" for text in texts)
 
 
 def _entries(listing_ids: list[int] | None, connection: Connection, after_id: int = 0, limit: int | None = None):
@@ -151,7 +163,9 @@ def _write(connection: Connection, rows: list[dict], listing_ids: list[int], car
     if rows:
         connection.execute(_INSERT, rows)
     if cards and listing_ids:
-        connection.execute(_INSERT_CARD, [{"listing_id": listing_id, "body": result_cards.card_body(card)}
+        words = {row[0]: card_words(*row[1:]) for row in connection.execute(_WORDS_OF, {"ids": listing_ids})}
+        connection.execute(_INSERT_CARD, [{"listing_id": listing_id, "body": result_cards.card_body(card),
+                                           "words": words[listing_id]}
                                           for listing_id, card in result_cards.read_cards(connection, listing_ids).items()])
 
 

@@ -272,6 +272,72 @@ def test_like_wildcards_in_q_are_literal(client, make, q, wanted):
     assert api_ids(client, zip="60614", q=q) == [items[wanted].id]
 
 
+# Texts whose words differ in case, alphabet and place (name, descriptions, organization), and words to look
+# for in them: short ones, wildcards, letters outside ASCII (SQLite's lower() folds only ASCII, its FTS5 index
+# every alphabet), a word split by the character that joins a card's texts, a word across two texts.
+WORD_TEXTS = [
+    ("Lakeside Hope Circle", "We meet by the LAKESIDE.", None, "Prairie Alliance"),
+    ("Café Ñandú", "Grupo de apoyo en ESPAÑOL.", "Nos reunimos cada semana en el café.", "Fundación Sol"),
+    ("ÉCOLE des parents", "Kelvin \u212a and Straße", None, "Ωmega Care"),
+    ("100% Together", "Team_A walks; back\\slash club.", "", "Hope Alliance"),
+    ("Circle", "Lake", "side", "Hope"),
+    ("Plain Group", "nothing special", None, "Org"),
+]
+WORDS = ["lakeside", "LAKE", "hope circle", "café", "CAFÉ", "ñandú", "español", "école", "ÉCOLE", "straße", "strasse",
+         "k", "\u212a", "ωmega", "ΩMEGA", "100%", "%", "team_a", "_", "back\\slash", "ci", "le", "lakeside hope",
+         "side hope", "eside", "alliance prairie", "semana café", "zzz", "a", "oup", "ca\x1ffé"]
+
+
+def _scanned_ids(q: str) -> set[int]:
+    """What a search's words found before the index: four LIKEs on every published listing's own texts."""
+    from sqlalchemy import exists, func, or_, select
+    from directory.models import Listing, Organization
+    from directory.search import _like_pattern, published
+
+    clauses = [published()]
+    for word in q.split()[:8]:
+        pattern = _like_pattern(word)
+        clauses.append(or_(*(func.lower(text).like(pattern, escape="\\")
+                             for text in (Listing.name, Listing.description, Listing.description_es)),
+                           exists().where(Organization.id == Listing.organization_id,
+                                          func.lower(Organization.name).like(pattern, escape="\\"))))
+    return set(db.session.scalars(select(Listing.id).where(*clauses)))
+
+
+def test_words_found_through_the_index_are_what_a_scan_finds(make):
+    for name, description, description_es, organization in WORD_TEXTS:
+        make.listing(zip="60614", name=name, description=description, description_es=description_es,
+                     organization=make.organization(name=organization))
+    make.listing(zip="60614", name="Lakeside Draft", status="pending")  # never found
+    for q in WORDS:
+        wanted = _scanned_ids(q)
+        assert set(search(zip="60614", q=q, per_page=50)) == wanted, q
+        assert set(search(q=q, per_page=50)) == wanted, q
+    assert _scanned_ids("lakeside") and _scanned_ids("café")  # the texts are found at all
+
+
+def test_the_words_follow_a_listing_and_its_organization(make):
+    item = make.listing(zip="60614", name="Tuesday Circle", description="Gentle yoga.")
+    assert search(q="yoga") == [item.id]
+    item.description = "Walks by the river."
+    item.organization.name = "Riverside Friends"
+    db.session.commit()
+    assert search(q="yoga") == []
+    assert search(q="walks") == search(q="riverside") == [item.id]
+
+
+def test_the_migration_made_the_trigram_index(app):
+    """Where this database can have one (SQLite with FTS5, PostgreSQL with pg_trgm), a search's words use it."""
+    from sqlalchemy import text
+    from directory.search import _has_search_words
+
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        assert _has_search_words(connection)
+    else:
+        assert connection.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_search_card_words'")).scalar()
+
+
 # -- only published listings -----------------------------------------------------------
 
 HIDDEN = [{"status": s} for s in ("pending", "rejected", "draft", "archived")] + [

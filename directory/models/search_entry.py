@@ -104,3 +104,7 @@ class SearchCard(db.Model):
     listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True,
                                             autoincrement=False)
     body: Mapped[str] = mapped_column(Text)
+    # What a search's words (q) are looked for in: the listing's name, descriptions and organization's
+    # name, apart (search_index.card_words). A trigram index over it finds the few listings that can
+    # hold a word (search._word_candidates): SQLite's FTS5 table search_words, PostgreSQL's pg_trgm.
+    words: Mapped[str] = mapped_column(Text, default="", server_default="")
