@@ -304,6 +304,28 @@ def query_mix(count: int, seed: int) -> list[tuple[str, list[tuple[str, str]]]]:
     return mix
 
 
+def words_mix(count: int, seed: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(type, params) for `count` searches with words (q), outside the fixed mix: a word of the listings'
+    names, two such words, or a place's name (each in a few hundred to a few thousand listings'
+    names), with a ZIP (radius 25) or without."""
+    rng = random.Random(seed + 2)
+    places = Places(rng)
+    mix = []
+    for k in range(count):
+        center = places.zip()
+        kind = ("one word", "two words", "city")[k % 3]
+        if kind == "one word":
+            q = rng.choice(WORDS)
+        elif kind == "two words":
+            q = f"{rng.choice(WORDS)} {rng.choice(KINDS_OF_GROUP)}"
+        else:
+            q = center.city
+        with_zip = (k // 3) % 2 == 0
+        params = [("zip", center.zip), ("radius", "25")] if with_zip else []
+        mix.append((f"q {kind}, {'ZIP' if with_zip else 'no ZIP'}", params + [("q", q)]))
+    return mix
+
+
 def percentiles(samples: list[float]) -> dict:
     ordered = sorted(samples)
 
@@ -409,6 +431,7 @@ def main(argv=None) -> None:
     parser.add_argument("--database-url", help="a PostgreSQL URL (emptied first); default a new SQLite file in bench/out/")
     parser.add_argument("--queries", type=int, default=1200, help="searches per endpoint (default 1200)")
     parser.add_argument("--naive-queries", type=int, help="queries for the naive baseline (default by size)")
+    parser.add_argument("--words-queries", type=int, default=240, help="searches with words (q), API only (default 240)")
     parser.add_argument("--seed", type=int, default=20261121)
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     parser.add_argument("--build-only", action="store_true", help="build the database and stop (for serve.sh)")
@@ -455,6 +478,7 @@ def main(argv=None) -> None:
         client.get("/search", query_string=params)
     api = time_requests(client, "/api/v1/search", mix)
     html = time_requests(client, "/search", mix)
+    words = time_requests(client, "/api/v1/search", words_mix(args.words_queries, args.seed))
     search_peak = rss_mb()
     naive_count = args.naive_queries if args.naive_queries is not None else max(2, min(12, 1_000_000 // args.listings))
     with app.app_context():
@@ -469,6 +493,10 @@ def main(argv=None) -> None:
         a, h = percentiles(api[label]), percentiles(html[label])
         print(f"{label:<24}{len(api[label]):>5} | {a['p50']:>8.1f}{a['p95']:>8.1f}{a['p99']:>8.1f} | "
               f"{h['p50']:>9.1f}{h['p95']:>8.1f}{h['p99']:>8.1f}")
+    print("\nsearches with words (q), outside the mix above, API only:")
+    for label in sorted(words, key=lambda k: (k == "all", k)):
+        w = percentiles(words[label])
+        print(f"{label:<24}{len(words[label]):>5} | {w['p50']:>8.1f}{w['p95']:>8.1f}{w['p99']:>8.1f}")
     print(f"\nnaive full scan on {naive['queries']} of these queries (search function only, no HTTP): "
           f"{naive['naive_ms']:.0f} ms mean vs {naive['fast_ms']:.1f} ms: {naive['ratio']:.0f}x faster; "
           f"identical results for {naive['identical']}/{naive['queries']}")
@@ -478,6 +506,7 @@ def main(argv=None) -> None:
         "api": percentiles(api["all"]), "html": percentiles(html["all"]),
         "naive_ratio": round(naive["ratio"], 1), "naive_queries": naive["queries"],
         "naive_identical": naive["identical"], "first_search_ms": round(first_ms, 1),
+        "api_words": percentiles(words["all"]),
     }
     if args.json:
         print(json.dumps(summary))

@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from . import database  # noqa: F401  (registers the SQLite pragmas)
+from . import database  # also registers the SQLite pragmas
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, migrate
 from .i18n import select_locale
@@ -36,8 +36,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    # A server database's connections can drop while pooled: test each as it is taken. A SQLite file's
+    # cannot, and the test cost a statement per request.
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, include_name=database.include_name)
     from .accounts.views import init_login_manager
 
     init_login_manager(app)

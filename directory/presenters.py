@@ -146,7 +146,7 @@ def choices(field: str, language: str | None = None) -> tuple[tuple[str, str], .
 
 
 @lru_cache(maxsize=64)
-def _listing_url_prefix(url_root: str, external: bool) -> str:
+def _listing_url_prefix(_root: tuple, external: bool) -> str:
     example = url_for("public.listing", listing_id=0, _external=external)  # in a request under this root
     assert example.endswith("/0"), example
     return example[:-1]
@@ -154,8 +154,14 @@ def _listing_url_prefix(url_root: str, external: bool) -> str:
 
 def listing_url_prefix(external: bool = False) -> str:
     """A listing's URL (a path, or with `external` the whole URL) up to its id, for this request, made once per
-    URL root: a page of results needs 20 such URLs, and routing builds each in several microseconds."""
-    return _listing_url_prefix(request.url_root, external)
+    URL root: a page of results needs 20 such URLs, and routing builds each in several microseconds.
+
+    The root is what the request says of it, raw (request.url_root would check and quote the host anew for
+    each request); url_for, on the first request with that root, does the checking."""
+    environ = request.environ
+    root = (request.scheme, environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
+            request.root_path)
+    return _listing_url_prefix(root, external)
 
 
 def register(app) -> None:
