@@ -12,7 +12,7 @@ from flask_babel import format_date, format_decimal, format_time, get_locale, ge
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import freshness, guidance, vocabulary
+from . import freshness, vocabulary
 from .content import current_language, localized
 from .i18n import day_in_words, language_links
 from .models import Listing, Location, Schedule
@@ -179,7 +179,7 @@ def register(app) -> None:
         listing_status_label=lambda code: str(vocabulary.LISTING_STATUS_LABELS.get(code, code)),
         home_for=_home_for,
         role_label=lambda code: str(vocabulary.ROLE_LABELS.get(code, code)),
-        short_notes=guidance.short_notes_for, localized=localized, language_links=language_links,
+        localized=localized, language_links=language_links,
         listing_is_stale=freshness.is_stale, format_date=format_date,
     )
 

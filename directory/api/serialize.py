@@ -203,7 +203,6 @@ def _summary(listing: Listing, context: tuple) -> ListingSummary:
     }
 
 
-
 def listing_detail(listing: Listing) -> ListingDetail:
     data = listing_summary(listing, location=listing.locations[0] if listing.locations else None)
     data.update({
