@@ -258,14 +258,18 @@ def _with_words(words: list[str]):
     short for trigrams, is left to the LIKEs.
     """
     words = [word.lower() for word in words]
-    stmt = select(SearchCard.listing_id).where(
-        *(func.lower(SearchCard.words).like(_like_pattern(word), escape="\\") for word in words))
+    stmt = select(SearchCard.listing_id).where(*_likes(words))
     indexed = [word for word in words if len(word) >= _INDEXED_WORD and not set(word) & {"%", "_", "\\"}]
     connection = db.session.connection()
     if indexed and connection.dialect.name == "sqlite" and _has_search_words(connection):
-        stmt = stmt.where(SearchCard.listing_id.in_(
-            select(_SEARCH_WORDS.c.rowid).where(*(_SEARCH_WORDS.c.words.like(f"%{word}%") for word in indexed))))
+        # A join, not IN (subquery): SQLite then reads the FTS5 matches one by one, so a LIMIT stops it early.
+        stmt = stmt.join(_SEARCH_WORDS, _SEARCH_WORDS.c.rowid == SearchCard.listing_id).where(
+            *(_SEARCH_WORDS.c.words.like(f"%{word}%") for word in indexed))
     return stmt
+
+
+def _likes(words: list[str]) -> list:
+    return [func.lower(SearchCard.words).like(_like_pattern(word), escape="\\") for word in words]
 
 
 def _words_match(query: SearchQuery) -> list:
@@ -290,7 +294,7 @@ def filter_clauses(query: SearchQuery) -> list:
 
 class _Where:
     """The filters on search entries, as bit masks for the entries in memory (place_index): `masks`,
-    `today` (freshness) and, for search words, the `listing_ids` that have them."""
+    `today` (freshness) and the search's `words`, looked up in the database (_WordsAmong)."""
 
     def __init__(self, query: SearchQuery):
         masks = {name: search_index.mask(name, _wanted_codes(name, codes)) for name, codes in query.filters.items()}
@@ -299,19 +303,52 @@ class _Where:
                                                            ["true" if query.accepting_clients else "false"])
         self.masks = [(search_index.BIT_LAYOUT[name][0], bits) for name, bits in masks.items()]
         self.today = search_cache.today().toordinal()
-        self.listing_ids = None
         words = (query.q or "").split()[:8]
-        if words:  # not geographic: the listings with the words, looked up in their cards' words
-            self.listing_ids = np.array(db.session.scalars(_with_words(words)).all(), dtype=np.int32)
+        self.words = _WordsAmong(words) if words else None
 
-    def passes(self, entries, at) -> np.ndarray:
-        """Which of the in-memory entries at these positions (place_index) pass the filters."""
-        keep = entries.fresh[at] >= self.today
+    def passes(self, entries, at, keep: np.ndarray | None = None) -> np.ndarray:
+        """Which of the in-memory entries at these positions (place_index) pass the filters: of those `keep`
+        marks, if given (the words are looked up only for the listings still in)."""
+        fresh = entries.fresh[at] >= self.today
+        keep = fresh if keep is None else keep & fresh
         for word, bits in self.masks:
             keep &= ((entries.bits_1 if word == 1 else entries.bits_2)[at] & bits) != 0
-        if self.listing_ids is not None:
-            keep &= np.isin(entries.listing_id[at], self.listing_ids)
+        if self.words is not None:
+            listing_ids = entries.listing_id[at]
+            keep &= np.isin(listing_ids, self.words.among(np.unique(listing_ids[keep])))
         return keep
+
+
+class _WordsAmong:
+    """Which of a search's candidate listings have its words, at the cost of the cheaper of two ways: every
+    listing with the words, when there are no more of them than candidates (a trigram index finds a rare
+    word's few), else the candidates' own cards, read by key (a common word: "cancer" is in most)."""
+
+    KEYS_A_STATEMENT = 10_000  # under SQLite's 32,766 and PostgreSQL's 65,535 parameters
+
+    def __init__(self, words: list[str]):
+        self.words = [word.lower() for word in words]
+        self.every: np.ndarray | None = None  # every listing with the words, once known
+        self.more_than = -1  # there are more listings with the words than this
+
+    def among(self, candidates: np.ndarray) -> np.ndarray:
+        """The listings with the words: of `candidates`, or more (every one, when that was cheaper)."""
+        if len(candidates) == 0:
+            return candidates
+        if self.every is None and len(candidates) > self.more_than:
+            found = db.session.scalars(_with_words(self.words).limit(len(candidates) + 1)).all()
+            if len(found) <= len(candidates):
+                self.every = np.array(found, dtype=np.int64)
+            else:
+                self.more_than = len(candidates)
+        if self.every is not None:
+            return self.every
+        found = []
+        for start in range(0, len(candidates), self.KEYS_A_STATEMENT):
+            keys = candidates[start:start + self.KEYS_A_STATEMENT].tolist()
+            found += db.session.scalars(
+                select(SearchCard.listing_id).where(SearchCard.listing_id.in_(keys), *_likes(self.words))).all()
+        return np.array(found, dtype=np.int64)
 
 
 # -- near a place: the circle, in memory ---------------------------------------------------
@@ -335,7 +372,7 @@ class _Circle:
         cx, cy, cz = earth_xyz(center.lat, center.lon)
         reach = radius + CHORD_SLACK_MILES
         chord2 = (places.x[at] - cx) ** 2 + (places.y[at] - cy) ** 2 + (places.z[at] - cz) ** 2
-        keep = (chord2 <= reach * reach) & where.passes(places, at)
+        keep = where.passes(places, at, keep=chord2 <= reach * reach)
         self.places, self.at, self.chord2 = places, at[keep], chord2[keep]
         self.listing_id = places.listing_id[self.at]
 

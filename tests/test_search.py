@@ -304,14 +304,21 @@ def _scanned_ids(q: str) -> set[int]:
     return set(db.session.scalars(select(Listing.id).where(*clauses)))
 
 
-def test_words_found_through_the_index_are_what_a_scan_finds(make):
+@pytest.mark.parametrize("far_away", [0, 3], ids=["few-with-the-words", "more-with-the-words-than-near"])
+def test_words_found_through_the_index_are_what_a_scan_finds(make, far_away):
+    """Near a ZIP, the words are checked either on every listing that has them or on the candidates' own
+    cards (_WordsAmong): with copies of the texts far away, more listings have the words than are near."""
+    near = set()
     for name, description, description_es, organization in WORD_TEXTS:
-        make.listing(zip="60614", name=name, description=description, description_es=description_es,
-                     organization=make.organization(name=organization))
+        near.add(make.listing(zip="60614", name=name, description=description, description_es=description_es,
+                              organization=make.organization(name=organization)).id)
+        for _ in range(far_away):
+            make.listing(zip="10001", name=name, description=description, description_es=description_es,
+                         organization=make.organization(name=organization))
     make.listing(zip="60614", name="Lakeside Draft", status="pending")  # never found
     for q in WORDS:
         wanted = _scanned_ids(q)
-        assert set(search(zip="60614", q=q, per_page=50)) == wanted, q
+        assert set(search(zip="60614", q=q, per_page=50)) == wanted & near, q
         assert set(search(q=q, per_page=50)) == wanted, q
     assert _scanned_ids("lakeside") and _scanned_ids("café")  # the texts are found at all
 
