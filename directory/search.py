@@ -253,19 +253,24 @@ def _with_words(words: list[str]):
     Each word is a LIKE on the card's words (SearchCard.words: those texts joined by a character no word
     holds, so the same as a LIKE on each text), with the database's lower(). A trigram index finds the
     few cards that can match: PostgreSQL's pg_trgm index serves these LIKEs themselves; on SQLite the
-    FTS5 table search_words picks the candidates first (it folds case in every alphabet, where SQLite's
-    lower() folds only ASCII, so it keeps all that the LIKEs keep). A word with a LIKE wildcard, or too
-    short for trigrams, is left to the LIKEs.
+    FTS5 table search_words picks the candidates first (_fts_candidates).
     """
     words = [word.lower() for word in words]
     stmt = select(SearchCard.listing_id).where(*_likes(words))
+    candidates = _fts_candidates(words)
+    return stmt if candidates is None else stmt.where(SearchCard.listing_id.in_(candidates))
+
+
+def _fts_candidates(words: list[str]):
+    """On SQLite with the FTS5 table search_words, the ids of the cards that may hold these (lowercase) words,
+    as a SELECT; else None. FTS5 folds case in every alphabet, where SQLite's lower() folds only ASCII, so
+    it keeps all that the LIKEs keep, and more: only the LIKEs decide. A word with a LIKE wildcard, or too
+    short for trigrams, is left to the LIKEs."""
     indexed = [word for word in words if len(word) >= _INDEXED_WORD and not set(word) & {"%", "_", "\\"}]
     connection = db.session.connection()
-    if indexed and connection.dialect.name == "sqlite" and _has_search_words(connection):
-        # A join, not IN (subquery): SQLite then reads the FTS5 matches one by one, so a LIMIT stops it early.
-        stmt = stmt.join(_SEARCH_WORDS, _SEARCH_WORDS.c.rowid == SearchCard.listing_id).where(
-            *(_SEARCH_WORDS.c.words.like(f"%{word}%") for word in indexed))
-    return stmt
+    if not (indexed and connection.dialect.name == "sqlite" and _has_search_words(connection)):
+        return None
+    return select(_SEARCH_WORDS.c.rowid).where(*(_SEARCH_WORDS.c.words.like(f"%{word}%") for word in indexed))
 
 
 def _likes(words: list[str]) -> list:
@@ -336,16 +341,22 @@ class _WordsAmong:
         if len(candidates) == 0:
             return candidates
         if self.every is None and len(candidates) > self.more_than:
-            found = db.session.scalars(_with_words(self.words).limit(len(candidates) + 1)).all()
+            # At most one more than the candidates: the index stops there (FTS5 alone, not joined to the
+            # cards: SQLite would then scan the cards and probe the index with each).
+            probe = _fts_candidates(self.words)
+            found = db.session.scalars((_with_words(self.words) if probe is None else probe)
+                                       .limit(len(candidates) + 1)).all()
             if len(found) <= len(candidates):
-                self.every = np.array(found, dtype=np.int64)
+                self.every = self._by_key(found)  # every one with the words (FTS5's, checked by the LIKEs)
             else:
                 self.more_than = len(candidates)
-        if self.every is not None:
-            return self.every
+        return self.every if self.every is not None else self._by_key(candidates.tolist())
+
+    def _by_key(self, listing_ids: list[int]) -> np.ndarray:
+        """Those of these listings whose cards hold the words."""
         found = []
-        for start in range(0, len(candidates), self.KEYS_A_STATEMENT):
-            keys = candidates[start:start + self.KEYS_A_STATEMENT].tolist()
+        for start in range(0, len(listing_ids), self.KEYS_A_STATEMENT):
+            keys = listing_ids[start:start + self.KEYS_A_STATEMENT]
             found += db.session.scalars(
                 select(SearchCard.listing_id).where(SearchCard.listing_id.in_(keys), *_likes(self.words))).all()
         return np.array(found, dtype=np.int64)
