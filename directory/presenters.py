@@ -174,7 +174,7 @@ def register(app) -> None:
     )
     app.jinja_env.globals.update(
         vocab=vocabulary, label=label, labels=labels, choices=choices, schedule_in_words=schedule_in_words,
-        miles=miles, verified_text=verified_text, map_url=map_url, tel_href=tel_href,
+        verified_text=verified_text, map_url=map_url, tel_href=tel_href,
         HELPLINE_NUMBER=HELPLINE_NUMBER, get_locale=get_locale, url_with=url_with,
         listing_status_label=lambda code: str(vocabulary.LISTING_STATUS_LABELS.get(code, code)),
         home_for=_home_for,

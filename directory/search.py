@@ -106,6 +106,11 @@ class SearchQuery:
     def selected(self, name: str) -> tuple[str, ...]:
         return self.filters.get(name, ())
 
+    @property
+    def words(self) -> list[str]:
+        """The words of q that search looks for: the first eight."""
+        return (self.q or "").split()[:8]
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -280,8 +285,7 @@ def _likes(words: list[str]) -> list:
 def _words_match(query: SearchQuery) -> list:
     """Every word of q (the first eight) in the listing's name, description (English or Spanish) or
     organization's name."""
-    words = (query.q or "").split()[:8]
-    return [Listing.id.in_(_with_words(words))] if words else []
+    return [Listing.id.in_(_with_words(query.words))] if query.words else []
 
 
 def filter_clauses(query: SearchQuery) -> list:
@@ -308,8 +312,7 @@ class _Where:
                                                            ["true" if query.accepting_clients else "false"])
         self.masks = [(search_index.BIT_LAYOUT[name][0], bits) for name, bits in masks.items()]
         self.today = search_cache.today().toordinal()
-        words = (query.q or "").split()[:8]
-        self.words = _WordsAmong(words) if words else None
+        self.words = _WordsAmong(query.words) if query.words else None
 
     def passes(self, entries, at, keep: np.ndarray | None = None) -> np.ndarray:
         """Which of the in-memory entries at these positions (place_index) pass the filters: of those `keep`
@@ -346,8 +349,8 @@ class _WordsAmong:
             probe = _fts_candidates(self.words)
             found = db.session.scalars((_with_words(self.words) if probe is None else probe)
                                        .limit(len(candidates) + 1)).all()
-            if len(found) <= len(candidates):
-                self.every = self._by_key(found)  # every one with the words (FTS5's, checked by the LIKEs)
+            if len(found) <= len(candidates):  # every one with the words (FTS5's only once the LIKEs agree)
+                self.every = np.array(found, dtype=np.int64) if probe is None else self._by_key(found)
             else:
                 self.more_than = len(candidates)
         return self.every if self.every is not None else self._by_key(candidates.tolist())
