@@ -1,10 +1,12 @@
-"""Database wiring that is not a model: SQLite pragmas, and what Alembic's comparisons leave out."""
+"""Database wiring that is not a model: SQLite pragmas, what Alembic's comparisons leave out, and the
+driver-level reads every search makes."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Sequence
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 
 @event.listens_for(Engine, "connect")
@@ -31,3 +33,27 @@ _OUTSIDE_THE_MODELS = ("search_words", "ix_search_card_words")
 def include_name(name: str | None, type_: str, _parent_names) -> bool:
     """Alembic's include_name: whether autogenerate (and the test that models match migrations) compares it."""
     return not (type_ in ("table", "index") and name and name.startswith(_OUTSIDE_THE_MODELS))
+
+
+# -- reads on the driver's own connection ---------------------------------------------------
+
+def driver_rows(connection: Connection, sql: str, params: Sequence = ()) -> list[tuple]:
+    """The rows of one plain SELECT, run on `connection`'s DBAPI connection, in its transaction.
+
+    Only for the few fixed statements every search runs (its state, its page's cards): for those,
+    SQLAlchemy's execution (compiled-cache lookup, expanding IN, result metadata) cost four to five
+    times what the database spent (about 230 of 300 µs a search on SQLite; bench/README.md, seventh
+    round). `sql` marks parameters with `?` (and holds no other `?` or `%`); on PostgreSQL (psycopg) they
+    become `%s`.
+    """
+    if connection.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    return connection.connection.driver_connection.execute(sql, params).fetchall()
+
+
+def any_of(connection: Connection, column: str, values: Sequence[int]) -> tuple[str, list]:
+    """SQL and parameters for "`column` is one of these integers", for driver_rows: one parameter on
+    PostgreSQL (an array), one each on SQLite (which has no arrays)."""
+    if connection.dialect.name == "postgresql":
+        return f"{column} = ANY(?)", [list(values)]
+    return f"{column} IN ({','.join('?' * len(values))})", list(values)

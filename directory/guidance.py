@@ -117,5 +117,13 @@ def notes_for(listing: Listing, today: date | None = None, language: str | None 
 def short_notes_for(listing: Listing, today: date | None = None, language: str | None = None) -> list[Note]:
     """The few notes a search result shows: the cautions first, so that none is cut for a lesser note
     (a stale or unconfirmed listing's caution comes late in notes_for's order)."""
-    notes = notes_for(listing, today, language)
-    return sorted(notes, key=lambda note: note.level != "caution")[:SHORT_NOTES_ON_RESULTS]
+    language = language or current_language()
+    return list(_short_notes(tuple(_note_codes(listing, today or date.today(), language)), language))
+
+
+# Listings share a few combinations of notes: a page of results asks for each once, not for its notes one by
+# one and sorted again (half the time of an API result's summary).
+@lru_cache(maxsize=4096)
+def _short_notes(codes: tuple[tuple[str, str, tuple], ...], language: str) -> tuple[Note, ...]:
+    notes = [_note(code, level, language, values) for code, level, values in codes]
+    return tuple(sorted(notes, key=lambda note: note.level != "caution")[:SHORT_NOTES_ON_RESULTS])

@@ -27,6 +27,7 @@ from datetime import date
 import msgspec
 from sqlalchemy import bindparam, func, select
 
+from . import database
 from .extensions import db
 from .models import Listing, ListingCode, Location, Organization, SearchCard, ServiceAtLocation
 
@@ -50,7 +51,6 @@ _LISTINGS = (select(*(getattr(Listing, name) for name in _COLUMNS), Organization
 _PLACES = (select(ServiceAtLocation.listing_id, *_LOCATION_COLUMNS)
            .join(Location, Location.id == ServiceAtLocation.location_id)
            .where(ServiceAtLocation.listing_id.in_(_IDS)).order_by(ServiceAtLocation.id))
-_STORED = select(SearchCard.body).where(SearchCard.listing_id.in_(_IDS))
 
 
 class CardOrganization(msgspec.Struct, array_like=True):
@@ -119,7 +119,11 @@ def load_cards(ids: list[int]) -> dict[int, ResultCard]:
     """{id: card} for these listings (those with a stored card: the published ones search found)."""
     if not ids:
         return {}
-    return {card.id: card for card in map(_decode, db.session.connection().execute(_STORED, {"ids": ids}).scalars().all())}
+    connection = db.session.connection()
+    # On the driver's connection: through SQLAlchemy, reading 20 stored texts cost three times as much.
+    where, params = database.any_of(connection, "listing_id", ids)
+    rows = database.driver_rows(connection, f"SELECT body FROM {SearchCard.__tablename__} WHERE {where}", params)
+    return {card.id: card for card in (_decode(body) for body, in rows)}
 
 
 def card_body(card: ResultCard) -> str:

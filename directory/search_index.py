@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import Pool
 from sqlalchemy.orm import Session
 
-from . import result_cards
+from . import database, result_cards
 from .freshness import fresh_until
 from .geo import earth_xyz, latitude_band
 from .models import Listing, ListingCode, Location, Organization, SearchCard, SearchEntry, ServiceAtLocation
@@ -193,7 +193,7 @@ def bump_generation(connection: Connection, new_epoch: bool = False) -> None:
         connection.execute(insert(SearchIndexState).values(id=_STATE_ID, epoch=secrets.randbits(62), **values))
 
 
-_STATE = select(SearchIndexState.generation, SearchIndexState.epoch).where(SearchIndexState.id == _STATE_ID)
+_STATE = f"SELECT generation, epoch FROM {SearchIndexState.__tablename__} WHERE id = {_STATE_ID}"
 
 
 def current_state(connection: Connection) -> tuple[int, int | None] | None:
@@ -202,8 +202,8 @@ def current_state(connection: Connection) -> tuple[int, int | None] | None:
     One search reads it once and hands it to the result cache, the places and the cards, so that
     all three answer for the same generation.
     """
-    row = connection.execute(_STATE).first()
-    return None if row is None else (row.generation, row.epoch)
+    rows = database.driver_rows(connection, _STATE)  # every search reads it: SQLAlchemy's execution cost more
+    return rows[0] if rows else None
 
 
 # A connection whose transaction rewrote entries not yet committed is marked until it commits or rolls
