@@ -1,5 +1,7 @@
 """gunicorn settings read by `make run` (gunicorn loads ./gunicorn.conf.py by default; the command
 line's --workers and --bind still apply). Kept to what the app needs of its server."""
+import ctypes
+import ctypes.util
 import gc
 import logging
 import threading
@@ -13,12 +15,29 @@ import threading
 GC_THRESHOLDS = (20_000, 20, 100)
 
 
+# glibc's malloc serves a large block (a column of the search's places) from its own memory map, given back
+# when freed, only above a threshold that rises to the size of each such block freed: after the first
+# reload, new columns came from the heap, which keeps what is freed. A worker at a million listings then
+# held 280-340 MB instead of 235 (bench/README.md, seventh round). A fixed threshold keeps them mapped.
+MMAP_THRESHOLD = 128 * 1024
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
+
+
+def _fix_malloc_mmap_threshold() -> None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    except (OSError, AttributeError):  # not glibc: nothing to set
+        pass
+
+
 def post_worker_init(worker):
     """Load the search's places into the worker's memory as it starts, in the background.
 
     At a million listings that takes seconds (directory/place_index.py); without this the first
     search a worker gets would wait for it. A failure (no database yet) only leaves it to that search.
     """
+    _fix_malloc_mmap_threshold()
     def warm():
         try:
             from directory import place_index

@@ -326,6 +326,22 @@ def words_mix(count: int, seed: int) -> list[tuple[str, list[tuple[str, str]]]]:
     return mix
 
 
+def no_zip_mix(count: int, seed: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(type, params) for `count` searches without a ZIP, outside the fixed mix: every listing that passes
+    no filter, one or three, by name, page 1 or the deep page (someone looking for any online group)."""
+    rng = random.Random(seed + 3)
+    types = [(f, p) for f in FILTER_COUNTS for p in (1, DEEP_PAGE)]
+    mix = []
+    for k in range(count):
+        filters, page = types[k % len(types)]
+        params = [(name, rng.choice(FILTER_CHOICES[name])) for name in rng.sample(sorted(FILTER_CHOICES), filters)]
+        if page != 1:
+            params.append(("page", str(page)))
+        mix.append((f"no ZIP {filters} filter{'s' if filters != 1 else ' '} {'page 1' if page == 1 else 'deep'}",
+                    params))
+    return mix
+
+
 def percentiles(samples: list[float]) -> dict:
     ordered = sorted(samples)
 
@@ -432,6 +448,8 @@ def main(argv=None) -> None:
     parser.add_argument("--queries", type=int, default=1200, help="searches per endpoint (default 1200)")
     parser.add_argument("--naive-queries", type=int, help="queries for the naive baseline (default by size)")
     parser.add_argument("--words-queries", type=int, default=240, help="searches with words (q), API only (default 240)")
+    parser.add_argument("--no-zip-queries", type=int, default=240,
+                        help="searches without a ZIP (filters only) per endpoint (default 240)")
     parser.add_argument("--seed", type=int, default=20261121)
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     parser.add_argument("--build-only", action="store_true", help="build the database and stop (for serve.sh)")
@@ -479,6 +497,8 @@ def main(argv=None) -> None:
     api = time_requests(client, "/api/v1/search", mix)
     html = time_requests(client, "/search", mix)
     words = time_requests(client, "/api/v1/search", words_mix(args.words_queries, args.seed))
+    no_zip = no_zip_mix(args.no_zip_queries, args.seed)
+    no_zip_api, no_zip_html = time_requests(client, "/api/v1/search", no_zip), time_requests(client, "/search", no_zip)
     search_peak = rss_mb()
     naive_count = args.naive_queries if args.naive_queries is not None else max(2, min(12, 1_000_000 // args.listings))
     with app.app_context():
@@ -497,6 +517,11 @@ def main(argv=None) -> None:
     for label in sorted(words, key=lambda k: (k == "all", k)):
         w = percentiles(words[label])
         print(f"{label:<24}{len(words[label]):>5} | {w['p50']:>8.1f}{w['p95']:>8.1f}{w['p99']:>8.1f}")
+    print("\nsearches without a ZIP (filters only), outside the mix above:")
+    for label in sorted(no_zip_api, key=lambda k: (k == "all", k)):
+        a, h = percentiles(no_zip_api[label]), percentiles(no_zip_html[label])
+        print(f"{label:<24}{len(no_zip_api[label]):>5} | {a['p50']:>8.1f}{a['p95']:>8.1f}{a['p99']:>8.1f} | "
+              f"{h['p50']:>9.1f}{h['p95']:>8.1f}{h['p99']:>8.1f}")
     print(f"\nnaive full scan on {naive['queries']} of these queries (search function only, no HTTP): "
           f"{naive['naive_ms']:.0f} ms mean vs {naive['fast_ms']:.1f} ms: {naive['ratio']:.0f}x faster; "
           f"identical results for {naive['identical']}/{naive['queries']}")
@@ -507,6 +532,7 @@ def main(argv=None) -> None:
         "naive_ratio": round(naive["ratio"], 1), "naive_queries": naive["queries"],
         "naive_identical": naive["identical"], "first_search_ms": round(first_ms, 1),
         "api_words": percentiles(words["all"]),
+        "api_no_zip": percentiles(no_zip_api["all"]), "html_no_zip": percentiles(no_zip_html["all"]),
     }
     if args.json:
         print(json.dumps(summary))

@@ -3,7 +3,7 @@ driver-level reads every search makes."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -57,3 +57,22 @@ def any_of(connection: Connection, column: str, values: Sequence[int]) -> tuple[
     if connection.dialect.name == "postgresql":
         return f"{column} = ANY(?)", [list(values)]
     return f"{column} IN ({','.join('?' * len(values))})", list(values)
+
+
+def driver_batches(connection: Connection, stmt, size: int) -> Iterator[list[tuple]]:
+    """The rows of a SELECT as the driver gives them, `size` at a time, streamed (a server-side cursor on
+    PostgreSQL), in `connection`'s transaction.
+
+    For loading every search entry into memory (place_index.py): through SQLAlchemy's rows and type
+    processing, a million entries took three to four times as long. `stmt` is compiled with its
+    parameters written in, so it may only hold numbers (ids) as parameters.
+    """
+    sql = str(stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor(name="driver_batches") if connection.dialect.name == "postgresql" else driver.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(size):
+            yield rows
+    finally:
+        cursor.close()

@@ -10,12 +10,14 @@ arithmetic over contiguous columns, and the count is exact at any size.
 What is kept: every SearchEntry row with a place, sorted by (latitude band,
 longitude) like ix_search_entry_place, whose index-only scan loads them; about
 90 bytes a place, some 95 MB at a million listings. And, for counting them,
-the remote-only listings' rows (one per service area), sorted by area: at a
-million listings a state and the country hold tens of thousands, which SQL
-counted in about a millisecond, and each has its rank in the order of a
+the remote-only listings' rows (one per service area) and every listing's row
+in the area search_index.ANY_PLACE (searches without a ZIP), sorted by area,
+40 bytes each: at a million listings a state and the country hold tens of
+thousands, which SQL counted in about a millisecond, and a search without a
+ZIP counted and sorted them all in seconds. Each has its rank in the order of a
 remote page: (sort_name, listing_id) as the database orders them, in its own
 collation (read in that order; Python's string order may differ from it). A changed
-remote-only listing is ranked between the two listings the database puts
+listing (every one has its ANY_PLACE row) is ranked between the two listings the database puts
 before and after it (two index seeks; ranks are floats, so there is room);
 when that cannot be done (over REMOTE_PLACED changed at once, or a write
 committed meanwhile), every remote entry is read again.
@@ -34,12 +36,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
+from datetime import date
+from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
-from . import search_index
+from . import database, search_index
 from .extensions import db
 from .geo import Box, bands_of
 from .models import SearchEntry
@@ -128,14 +133,20 @@ class Places:
 
 
 def _fresh_days(days) -> list[int]:
-    return [_NEVER if day is None else day.toordinal() for day in days]
+    return [_NEVER if day is None else _day_number(day) for day in days]
+
+
+@lru_cache(maxsize=4096)  # entries share a few hundred days
+def _day_number(day: date | str) -> int:
+    """A day's ordinal, from a date or the ISO text SQLite's driver gives for one (database.driver_batches)."""
+    return (day if isinstance(day, date) else date.fromisoformat(day)).toordinal()
 
 
 def _place_columns(rows: list) -> list[np.ndarray]:
     """Rows of _COLUMNS -> arrays in _FIELDS order."""
     if not rows:
         return [np.empty(0, dtype=dtype) for dtype in _DTYPES]
-    band, lon, lat, x, y, z, bits_1, bits_2, listing_id, location_id, fresh, places = zip(*rows)
+    band, lon, lat, x, y, z, bits_1, bits_2, listing_id, location_id, fresh, places = _transposed(rows, 12)
     lon_array = np.array(lon, dtype=np.float64)
     key = np.array(band, dtype=np.float64) * _BAND_STRIDE + (lon_array + 180.0)
     values = (key, lon_array, lat, x, y, z, bits_1, bits_2, listing_id, location_id, _fresh_days(fresh), places)
@@ -147,9 +158,14 @@ def _remote_columns(rows: list) -> list[np.ndarray]:
     """Rows of _REMOTE_COLUMNS -> arrays in _REMOTE_FIELDS order."""
     if not rows:
         return [np.empty(0, dtype=dtype) for dtype in _REMOTE_DTYPES]
-    area, listing_id, bits_1, bits_2, fresh = zip(*rows)
+    area, listing_id, bits_1, bits_2, fresh = _transposed(rows, 5)
     return [np.array(value, dtype=dtype)
             for value, dtype in zip((area, listing_id, bits_1, bits_2, _fresh_days(fresh)), _REMOTE_DTYPES)]
+
+
+def _transposed(rows: list, width: int) -> list[list]:
+    """The rows' columns: a column at a time, about half of zip(*rows)'s time."""
+    return [list(map(itemgetter(k), rows)) for k in range(width)]
 
 
 def _read(connection: Connection, stmt, columns_of, expected: int = 0) -> list[np.ndarray]:
@@ -158,10 +174,8 @@ def _read(connection: Connection, stmt, columns_of, expected: int = 0) -> list[n
     With `expected` rows the arrays are made that size first and filled batch by batch, so that
     loading a million places needs their size in memory, not twice that for a final concatenation.
     """
-    # Per statement: Connection.execution_options() would change the caller's connection for good.
-    batches = connection.execute(stmt, execution_options={"yield_per": _LOAD_BATCH}).partitions(_LOAD_BATCH)
     columns, filled = columns_of([]), 0
-    for rows in batches:
+    for rows in database.driver_batches(connection, stmt, _LOAD_BATCH):
         batch = columns_of(rows)
         if filled + len(rows) > len(columns[0]):  # more than expected (written meanwhile): grow
             columns = [np.concatenate([column[:filled], np.empty(max(expected, filled + len(rows)) - filled,
@@ -183,22 +197,27 @@ def _count(connection: Connection, stmt) -> int:
 def _load_remote(connection: Connection) -> Remote:
     """Every remote entry, ranked in the database's order of a remote page, then sorted by area (stably:
     each area's entries keep that order)."""
-    columns = _read(connection, _REMOTE_IN_ORDER, _remote_columns)
+    columns = _read(connection, _REMOTE_IN_ORDER, _remote_columns, _count(connection, _REMOTE))
     listing_id = columns[1]
     # A listing's entries (one per area) are consecutive in that order and share the first one's position.
     first = np.ones(len(listing_id), dtype=bool)
     first[1:] = listing_id[1:] != listing_id[:-1]
     rank = np.maximum.accumulate(np.where(first, np.arange(len(listing_id)), 0)).astype(np.float64)
     order = np.argsort(columns[0], kind="stable")
-    return Remote(*(column[order] for column in columns), rank=rank[order])
+    del listing_id, first
+    columns.append(rank)
+    del rank
+    for k in range(len(columns)):  # one column at a time: at a million listings each is 4-8 MB, all 40 MB
+        columns[k] = columns[k][order]
+    return Remote(*columns)
 
 
-def _neighbour_ranks(connection: Connection, kept: Remote, name: str, listing_id: int,
+def _neighbour_ranks(connection: Connection, remote: Remote, dropped: np.ndarray, name: str, listing_id: int,
                      placed: list[int]) -> tuple[float | None, float | None] | None:
     """The ranks of the kept listings just before and after (name, listing_id) in the database's order
     (None at either end), passing over the remote listings being `placed`; None if those two are not
-    neighbours in `kept` too (a write committed since the changes were read), so that the new rank
-    could not be placed between them."""
+    neighbours among the kept entries too (a write committed since the changes were read), so that the new
+    rank could not be placed between them. `dropped` marks the entries of `remote` not kept."""
     ranks = []
     for before in (True, False):
         key, name_column = SearchEntry.listing_id, SearchEntry.sort_name
@@ -210,13 +229,13 @@ def _neighbour_ranks(connection: Connection, kept: Remote, name: str, listing_id
         if found is None:
             ranks.append(None)
             continue
-        at = np.flatnonzero(kept.listing_id == found)
+        at = np.flatnonzero((remote.listing_id == found) & ~dropped)
         if len(at) == 0:
             return None
-        ranks.append(float(kept.rank[at[0]]))
+        ranks.append(float(remote.rank[at[0]]))
     low, high = ranks
-    between = np.count_nonzero((kept.rank > (-np.inf if low is None else low))
-                               & (kept.rank < (np.inf if high is None else high)))
+    between = np.count_nonzero((remote.rank > (-np.inf if low is None else low))
+                               & (remote.rank < (np.inf if high is None else high)) & ~dropped)
     return None if between else (low, high)
 
 
@@ -229,23 +248,25 @@ def _in_database_order(connection: Connection, names: dict[int, str]) -> list[in
 
 def _remote_with_changes(connection: Connection, remote: Remote, changed: np.ndarray) -> Remote:
     """The remote entries with the changed listings' read again, each ranked between its neighbours'
-    ranks in the database's order (or all read again when that cannot be done)."""
+    ranks in the database's order (or all read again when that cannot be done).
+
+    Every listing has an entry here (its ANY_PLACE one), a million and more: the kept entries are not
+    copied first, and the new columns are made one at a time."""
     ids = changed.tolist()
     rows = []
     for batch in (ids[start:start + 500] for start in range(0, len(ids), 500)):
         rows += connection.execute(_REMOTE.add_columns(SearchEntry.sort_name)  # ordered below, if placed
                                    .where(SearchEntry.listing_id.in_(batch))).all()
-    was_remote = np.isin(remote.listing_id, changed)
-    if not rows and not was_remote.any():
+    dropped = np.isin(remote.listing_id, changed)
+    if not rows and not dropped.any():
         return remote
-    kept = Remote(*(getattr(remote, name)[~was_remote] for name in (*_REMOTE_FIELDS, "rank")))
     names = {row.listing_id: row.sort_name for row in rows}
     if len(names) > REMOTE_PLACED:
         return _load_remote(connection)
     # Listings in the same gap between kept neighbours share it, spread evenly in the database's order.
     gaps: dict[tuple, list[int]] = {}
     for listing_id in _in_database_order(connection, names):
-        neighbours = _neighbour_ranks(connection, kept, names[listing_id], listing_id, list(names))
+        neighbours = _neighbour_ranks(connection, remote, dropped, names[listing_id], listing_id, list(names))
         if neighbours is None:
             return _load_remote(connection)
         gaps.setdefault(neighbours, []).append(listing_id)
@@ -259,11 +280,25 @@ def _remote_with_changes(connection: Connection, remote: Remote, changed: np.nda
             rank_of[listing_id] = low + k * step
             if not low < rank_of[listing_id] < high:  # no room left between two floats
                 return _load_remote(connection)
-    added = _remote_columns([row[:len(_REMOTE_FIELDS)] for row in rows])
-    columns = [np.concatenate([getattr(kept, name), column]) for name, column in zip(_REMOTE_FIELDS, added)]
-    rank = np.concatenate([kept.rank, np.array([rank_of[row.listing_id] for row in rows], dtype=np.float64)])
-    order = np.lexsort((rank, columns[0]))  # by area, then rank
-    return Remote(*(column[order] for column in columns), rank=rank[order])
+    added = _remote_columns([row[:len(_REMOTE_FIELDS)] for row in rows]) + [
+        np.array([rank_of[row.listing_id] for row in rows], dtype=np.float64)]
+    # Into their places by area, then rank: the few new entries are sorted, not all of them.
+    order = np.lexsort((added[-1], added[0]))
+    added = [column[order] for column in added]
+    dropped_at = np.flatnonzero(dropped)
+    at = np.array([_kept_position(remote, dropped_at, area, rank)
+                   for area, rank in zip(added[0].tolist(), added[-1].tolist())], dtype=np.int64)
+    kept = ~dropped
+    return Remote(*(np.insert(getattr(remote, name)[kept], at, column)
+                    for name, column in zip((*_REMOTE_FIELDS, "rank"), added)))
+
+
+def _kept_position(remote: Remote, dropped_at: np.ndarray, area: str, rank: float) -> int:
+    """Where an entry of this area and rank goes among the kept entries (sorted by area, then rank): its
+    place among all of them, less the dropped ones (at `dropped_at`) before it."""
+    within = remote.in_area(area)
+    position = within.start + int(remote.rank[within].searchsorted(rank))
+    return position - int(dropped_at.searchsorted(position))
 
 
 def load(connection: Connection, generation: int | None = None, epoch: int | None = None) -> Places:

@@ -1,9 +1,10 @@
 """The search index: SearchEntry rows, kept in step with the listings they copy.
 
-search.py reads this table for every search with a ZIP; this module writes it.
+search.py reads this table (through place_index.py) for every search; this module writes it.
 A published listing gets one entry per location (with the point's band and
 Earth-centred coordinates, see geo.py) or, if it has no location, one entry
-per service area. Every filterable code becomes a bit in `filter_bits_1/2`, so
+per service area; and one more whose area is ANY_PLACE, for searches without
+a ZIP. Every filterable code becomes a bit in `filter_bits_1/2`, so
 a filter is `bits & mask != 0` on a column of the covering index instead of
 an EXISTS subquery per candidate row.
 
@@ -69,11 +70,14 @@ BIT_LAYOUT = _layout()
 
 
 def mask(field: str, codes: Iterable[str]) -> int:
-    """The bits of these codes of this field (in word BIT_LAYOUT[field][0]: filter_bits_1 or _2)."""
+    """The bits of these codes of this field (in word BIT_LAYOUT[field][0]: filter_bits_1 or _2).
+
+    A code the layout lacks (added to the vocabulary without the migration that rebuilds the entries) has no
+    bit, as in filter_bits: no entry holds it, so it finds nothing instead of failing."""
     bits = BIT_LAYOUT[field][1]
     value = 0
     for code in codes:
-        value |= bits[code]
+        value |= bits.get(code, 0)
     return value
 
 
@@ -88,6 +92,11 @@ def filter_bits(values: dict[str, Iterable[str]]) -> tuple[int, int]:
 
 
 # -- building entries -------------------------------------------------------------
+
+# The area of the one entry every published listing has besides its places or service areas: a search
+# without a ZIP lists every listing that passes its filters, by name, and reads these entries in memory
+# (place_index.Remote, ranked in that order) rather than counting and sorting the listings in SQL.
+ANY_PLACE = "*"
 
 _LISTING_COLUMNS = (Listing.id, Listing.name, Listing.accepting_clients, Listing.last_verified, Listing.created_at,
                     *(getattr(Listing, name) for name in SINGLE_FIELDS))
@@ -154,6 +163,8 @@ def _entries(listing_ids: list[int] | None, connection: Connection, after_id: in
             for area in areas:
                 rows.append({**common, "location_id": None, "area": area, "band": None, "latitude": None,
                              "longitude": None, "x": None, "y": None, "z": None, "listing_places": 0})
+        rows.append({**common, "location_id": None, "area": ANY_PLACE, "band": None, "latitude": None,
+                     "longitude": None, "x": None, "y": None, "z": None, "listing_places": 0})
     return rows, ids
 
 

@@ -93,8 +93,10 @@ def test_sqlite_runs_with_foreign_keys_and_wal(app):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
 
 
-def test_gunicorn_workers_tune_garbage_collection(monkeypatch):
-    """gunicorn.conf.py sets the app's objects aside from collection and collects less often (bench/README.md)."""
+def test_gunicorn_workers_tune_garbage_collection_and_malloc(monkeypatch):
+    """gunicorn.conf.py sets the app's objects aside from collection and collects less often, and fixes
+    glibc's threshold for mapping large blocks (bench/README.md)."""
+    import ctypes
     import gc
     import os
     import runpy
@@ -103,12 +105,16 @@ def test_gunicorn_workers_tune_garbage_collection(monkeypatch):
     from directory import place_index
 
     monkeypatch.setattr(place_index, "warm", lambda app: None)  # its own tests load places
+    mallopt_calls = []
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: SimpleNamespace(
+        mallopt=lambda parameter, value: mallopt_calls.append((parameter, value)) or 1))
     settings = runpy.run_path(os.path.join(os.path.dirname(os.path.dirname(__file__)), "gunicorn.conf.py"))
     thresholds = gc.get_threshold()
     try:
         gc.unfreeze()
         settings["post_worker_init"](SimpleNamespace(wsgi=None))
         assert gc.get_threshold() == settings["GC_THRESHOLDS"] and gc.get_freeze_count() > 0
+        assert mallopt_calls == [(-3, settings["MMAP_THRESHOLD"])]  # M_MMAP_THRESHOLD
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)

@@ -531,3 +531,17 @@ def test_html_escapes_listing_text(client, make):
     assert "<b>Bold</b>" not in body
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in body
     assert "<i>Org</i>" not in body
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 7, 1000])
+def test_distinct_ids_are_what_numpy_unique_gives(size):
+    """search._distinct and _distinct_first stand in for np.unique (slow in NumPy 2.4) where search counts."""
+    import numpy as np
+
+    from directory.search import _distinct, _distinct_first
+
+    ids = np.random.default_rng(size).integers(0, max(1, size // 3), size).astype(np.int32)
+    assert np.array_equal(_distinct(ids), np.unique(ids))
+    expected_ids, expected_first = np.unique(ids, return_index=True)
+    found_ids, found_first = _distinct_first(ids)
+    assert np.array_equal(found_ids, expected_ids) and np.array_equal(found_first, expected_first)

@@ -4,6 +4,7 @@ The reference here is the plain definition: every published listing that
 passes the filters (as SQL on Listing and ListingCode says), the geopy
 geodesic to each of its locations, nearest first by (miles, id); then the
 remote-only listings for the state or the country by lower(name), id.
+Without a ZIP: every published listing that passes, by lower(name), id.
 """
 from __future__ import annotations
 
@@ -23,11 +24,19 @@ from directory.search import filter_clauses, parse_search_args, run_search
 from directory.vocabulary import ALL_FIELDS, NATIONWIDE
 
 
+CHICAGO = lookup_zip("60614")
+
+
 def reference_search(params: list[tuple[str, str]]) -> tuple[int, list[tuple[int, float | None]]]:
     """(total, [(listing id, miles)] of the page) by scanning every listing: slow and obviously right."""
     query = parse_search_args(MultiDict(params))
-    center = lookup_zip(query.zip)
     clauses = filter_clauses(query)
+    start = (query.page - 1) * query.per_page
+    if query.zip is None:  # every listing that passes, by name
+        rows = [(listing_id, None) for listing_id in db.session.scalars(
+            select(Listing.id).where(*clauses).order_by(func.lower(Listing.name), Listing.id))]
+        return len(rows), rows[start:start + query.per_page]
+    center = lookup_zip(query.zip)
     best: dict[int, float] = {}
     for listing_id, lat, lon in db.session.execute(
             select(ServiceAtLocation.listing_id, Location.latitude, Location.longitude)
@@ -43,7 +52,6 @@ def reference_search(params: list[tuple[str, str]]) -> tuple[int, list[tuple[int
                        ListingCode.code.in_((center.state, NATIONWIDE)))
     ).order_by(func.lower(Listing.name), Listing.id))
     rows = near + [(listing_id, None) for listing_id in remote]
-    start = (query.page - 1) * query.per_page
     return len(rows), rows[start:start + query.per_page]
 
 
@@ -118,6 +126,31 @@ def test_fast_search_equals_a_full_scan(make, seed):
                 assert [m for _, m in rows] == [m for _, m in expected_rows], params  # the very same floats
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_search_without_a_zip_equals_a_full_scan(make, seed):
+    """Every listing, whether it has places, service areas or neither, through each kind of change."""
+    rng = random.Random(100 + seed)
+    origin = (CHICAGO.lat, CHICAGO.lon)
+    listings = [_random_listing(make, rng, origin, spread=300) for _ in range(150)]
+    listings += [make.listing(name=rng.choice(["Alder", "Zed", "élan"]), commit=False) for _ in range(10)]  # neither
+    db.session.commit()
+
+    def check():
+        for filters in FILTERS + [[("q", "zz-none")], [("q", "a")]]:
+            for page, per_page in ((1, 20), (2, 7), (4, 20), (60, 3), (1, 100)):
+                params = [("page", str(page)), ("per_page", str(per_page)), *filters]
+                assert fast_search(params) == reference_search(params), params
+
+    check()
+    for listing in rng.sample(listings, 12):  # renamed (a new rank), hidden, shown, given a place or an area
+        listing.name = rng.choice(["aaa first", "Mid", "zzz last", "Élan 2"])
+    rng.choice(listings).status = "pending"
+    next(item for item in listings if item.status == "pending").status = "approved"
+    rng.choice(listings).set_codes("service_area", ["US"])
+    db.session.commit()
+    check()
+
+
 def test_a_dense_city_pages_identically_to_a_full_scan(make):
     """Many more listings than a page, so ranking works in a smaller circle and widens it."""
     rng = random.Random(11)
@@ -144,7 +177,8 @@ def entries_of(listing_id: int) -> list[tuple]:
 
 def test_entries_follow_every_change_made_through_the_orm(make):
     item = make.listing(zip="60614", cost="free")
-    assert [e.location_id for e in entries_of(item.id)] == [item.locations[0].id]
+    assert [(e.location_id, e.area) for e in entries_of(item.id)] == [(item.locations[0].id, None),
+                                                                       (None, search_index.ANY_PLACE)]
     assert search_hits(zip="60614") == [item.id]
 
     item.status = "pending"
@@ -172,7 +206,8 @@ def test_entries_follow_every_change_made_through_the_orm(make):
     item.service_at_locations = []
     item.set_codes("service_area", ["IL", "US"])
     db.session.commit()
-    assert [(e.location_id, e.area) for e in entries_of(item.id)] == [(None, "US")]  # nationwide: found once
+    # nationwide: found once near a ZIP, and once without one
+    assert [(e.location_id, e.area) for e in entries_of(item.id)] == [(None, "US"), (None, search_index.ANY_PLACE)]
     assert search_hits(zip="60614") == [item.id]
 
     db.session.delete(item)
@@ -187,10 +222,10 @@ def test_rebuild_writes_what_the_orm_hook_wrote(make):
     make.listing(status="pending", zip="60614", commit=False)
     db.session.commit()
     columns = [c for c in SearchEntry.__table__.columns if c.name != "id"]
-    before = sorted(db.session.execute(select(*columns)).all())
-    assert len(before) == 14  # 12 local, 2 state entries, none for the pending listing
+    before = sorted(db.session.execute(select(*columns)).all(), key=repr)  # repr: rows hold None beside numbers
+    assert len(before) == 27  # 12 local, 2 state entries, one for each of the 13 without a place; none pending
     search_index.rebuild(db.session.connection())
-    assert sorted(db.session.execute(select(*columns)).all()) == before
+    assert sorted(db.session.execute(select(*columns)).all(), key=repr) == before
 
 
 def search_hits(**params) -> list[int]:
