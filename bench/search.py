@@ -19,6 +19,7 @@ import json
 import math
 import random
 import resource
+import runpy
 import statistics
 import sys
 import time
@@ -343,6 +344,8 @@ def no_zip_mix(count: int, seed: int) -> list[tuple[str, list[tuple[str, str]]]]
 
 
 def percentiles(samples: list[float]) -> dict:
+    if not samples:  # a set asked to run no searches (--words-queries 0)
+        return {"p50": None, "p95": None, "p99": None}
     ordered = sorted(samples)
 
     def at(q):
@@ -463,6 +466,10 @@ def main(argv=None) -> None:
         Path(args.write_paths).write_text("".join(f"/api/v1/search?{urlencode(params)}\n" for _, params in mix))
         return
 
+    # Memory as in a server process: gunicorn.conf.py fixes glibc's threshold for mapping large blocks in
+    # each worker, so freed columns of the places go back to the system (not the garbage collector's
+    # settings: these latencies stay comparable with earlier rounds').
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))["_fix_malloc_mmap_threshold"]()
     url = database_url(args.database_url, args.listings)
     # No result cache: these are the costs of searching (serve.sh measures the cache).
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
