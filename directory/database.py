@@ -42,8 +42,8 @@ def driver_rows(connection: Connection, sql: str, params: Sequence = ()) -> list
 
     Only for the few fixed statements every search runs (its state, its page's cards): for those,
     SQLAlchemy's execution (compiled-cache lookup, expanding IN, result metadata) cost four to five
-    times what the database spent (about 230 of 300 µs a search on SQLite; bench/README.md, seventh
-    round). `sql` marks parameters with `?` (and holds no other `?` or `%`); on PostgreSQL (psycopg) they
+    times what the database spent (0.9 ms of an API search on SQLite, now 0.35; bench/README.md,
+    seventh round). `sql` marks parameters with `?` (and holds no other `?` or `%`); on PostgreSQL (psycopg) they
     become `%s`.
     """
     if connection.dialect.paramstyle != "qmark":
