@@ -23,7 +23,7 @@ MMAP_THRESHOLD = 128 * 1024
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
 
 
-def _fix_malloc_mmap_threshold() -> None:
+def fix_malloc_mmap_threshold() -> None:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
@@ -37,7 +37,7 @@ def post_worker_init(worker):
     At a million listings that takes seconds (directory/place_index.py); without this the first
     search a worker gets would wait for it. A failure (no database yet) only leaves it to that search.
     """
-    _fix_malloc_mmap_threshold()
+    fix_malloc_mmap_threshold()
     def warm():
         try:
             from directory import place_index

@@ -469,7 +469,7 @@ def main(argv=None) -> None:
     # Memory as in a server process: gunicorn.conf.py fixes glibc's threshold for mapping large blocks in
     # each worker, so freed columns of the places go back to the system (not the garbage collector's
     # settings: these latencies stay comparable with earlier rounds').
-    runpy.run_path(str(ROOT / "gunicorn.conf.py"))["_fix_malloc_mmap_threshold"]()
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))["fix_malloc_mmap_threshold"]()
     url = database_url(args.database_url, args.listings)
     # No result cache: these are the costs of searching (serve.sh measures the cache).
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark-secret-key-" + "x" * 40,

@@ -625,7 +625,7 @@ def run_search(query: SearchQuery, state=None) -> SearchPage:
     if state is None:  # read once: the cache, the places and the cards answer for the same state
         state = search_index.current_state(connection)
     generation = None if state is None or search_index.has_pending_rewrites(connection) else state[0]
-    total, page_rows = search_cache.cached_rows(query, generation, lambda: _find(query, center, state))
+    total, page_rows = search_cache.cached_rows(query, generation, lambda: _find(query, center, connection, state))
     listings = load_listings([lid for lid, _, _ in page_rows])
     hits = []
     for listing_id, miles, location_id in page_rows:
@@ -637,12 +637,12 @@ def run_search(query: SearchQuery, state=None) -> SearchPage:
     return SearchPage(query=query, center=center, total=total, hits=hits)
 
 
-def _find(query: SearchQuery, center: Centroid | None, state) -> tuple[int, list[Row]]:
+def _find(query: SearchQuery, center: Centroid | None, connection, state) -> tuple[int, list[Row]]:
     """(total, the page's rows)."""
     start = (query.page - 1) * query.per_page
     stop = start + query.per_page
     where = _Where(query)
-    places = place_index.for_app(current_app).current(db.session.connection(), state)
+    places = place_index.for_app(current_app).current(connection, state)
     if center is None:  # every listing that passes, by name: each has one entry in ANY_PLACE
         ranks, listing_ids = _in_areas(places.remote, where, (search_index.ANY_PLACE,))
         return len(ranks), [(lid, None, None) for lid in _page_ranked(ranks, listing_ids, start, query.per_page)]

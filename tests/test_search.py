@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 from geopy.distance import geodesic
 from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
 from directory.geo import lookup_zip
-from directory.search import parse_search_args, run_search
+from directory.search import _distinct, _distinct_first, parse_search_args, run_search
 
 CHICAGO = lookup_zip("60614")
 ORIGIN = (CHICAGO.lat, CHICAGO.lon)
@@ -536,10 +537,6 @@ def test_html_escapes_listing_text(client, make):
 @pytest.mark.parametrize("size", [0, 1, 2, 7, 1000])
 def test_distinct_ids_are_what_numpy_unique_gives(size):
     """search._distinct and _distinct_first stand in for np.unique (slow in NumPy 2.4) where search counts."""
-    import numpy as np
-
-    from directory.search import _distinct, _distinct_first
-
     ids = np.random.default_rng(size).integers(0, max(1, size // 3), size).astype(np.int32)
     assert np.array_equal(_distinct(ids), np.unique(ids))
     expected_ids, expected_first = np.unique(ids, return_index=True)
