@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Served throughput: gunicorn (2 workers) on a free 127.0.0.1 port, wrk for DURATION seconds against
-# /api/v1/search (rotating over the benchmark's mix of ZIPs, radii, filters and pages) and against
-# /healthz (the floor of the stack). Loopback only, bounded in time; gunicorn is stopped on exit.
+# /api/v1/search (rotating over the benchmark's mix of ZIPs, radii, filters and pages) and as long against
+# /healthz (the floor of the stack), in turns (SLICES). Loopback only, bounded in time; gunicorn is stopped
+# on exit.
 #
 #   bash bench/serve.sh                      # SQLite, 100,000 listings (built first if missing)
 #   LISTINGS=1000000 bash bench/serve.sh
@@ -80,12 +81,40 @@ else
   head -n 200 "$PATHS" | while read -r path; do curl -fsS -o /dev/null "http://127.0.0.1:$PORT$path"; done
 fi
 
-run() {  # $1 label, $2 path or paths file
-  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s bench/wrk_search.lua \
-    "http://127.0.0.1:$PORT" -- "$2" | grep '^RESULT' | sed "s/^RESULT/$1/"
+# The floor and the search take turns, SLICES times (default 4: 5 s each of a 20 s DURATION), so that a
+# change in the machine's speed during the run (a shared host's neighbours) weighs on both alike; each
+# search slice reads its own part of the paths, so none comes back.
+SLICES=${SLICES:-4}
+SLICE_SECONDS=$(( (DURATION + SLICES - 1) / SLICES ))
+run() {  # $1 label, $2 path or paths file, $3 where in the file to start (0 to 1)
+  wrk -t1 -c"$CONNECTIONS" -d"${SLICE_SECONDS}s" --timeout 10s --latency -s bench/wrk_search.lua \
+    "http://127.0.0.1:$PORT" -- "$2" "$3" | grep '^RESULT' | sed "s/^RESULT/$1/"
 }
-FLOOR=$(run healthz /healthz)
-SEARCH=$(run search "$PATHS")
+SLICE_RESULTS=bench/out/serve-slices.txt
+: > "$SLICE_RESULTS"
+for slice in $(seq 0 $((SLICES - 1))); do
+  run healthz /healthz 0 >> "$SLICE_RESULTS"
+  run search "$PATHS" "$($PY -c "print($slice / $SLICES)")" >> "$SLICE_RESULTS"
+done
+# Sums over the slices: requests per second over all their seconds, errors, and the worst slice's p50 and p99.
+read -r FLOOR SEARCH < <($PY - "$SLICE_RESULTS" <<'PYEOF'
+import sys
+totals = {}
+for line in open(sys.argv[1]):
+    label, *items = line.split()
+    values = {key: float(value) for key, value in (item.split("=") for item in items)}
+    total = totals.setdefault(label, {"requests": 0, "seconds": 0.0, "p50_ms": 0.0, "p99_ms": 0.0, "errors": 0})
+    for key in ("requests", "seconds", "errors"):
+        total[key] += values[key]
+    for key in ("p50_ms", "p99_ms"):
+        total[key] = max(total[key], values[key])
+print(*(f"{label},requests={t['requests']:.0f},seconds={t['seconds']:.2f},rps={t['requests'] / t['seconds']:.1f},"
+        f"p50_ms={t['p50_ms']:.2f},p99_ms={t['p99_ms']:.2f},errors={t['errors']:.0f}"
+        for label, t in (("healthz", totals["healthz"]), ("search", totals["search"]))))
+PYEOF
+)
+FLOOR=${FLOOR//,/ }
+SEARCH=${SEARCH//,/ }
 echo "$FLOOR"
 echo "$SEARCH"
 rss=""

@@ -1,6 +1,7 @@
 -- wrk script for bench/serve.sh: rotate over the request paths in a file (one per line),
 -- or hit one fixed path; print one parseable RESULT line at the end.
--- Usage: wrk ... -s bench/wrk_search.lua URL -- PATHS_FILE   |   -- /healthz
+-- Usage: wrk ... -s bench/wrk_search.lua URL -- PATHS_FILE [START]   |   -- /healthz
+-- START (0 to 1): where in the file to begin, as a fraction of it (serve.sh's slices each take their own part)
 local paths = {}
 local counter = 0
 
@@ -15,7 +16,12 @@ function init(args)
   else
     paths[1] = source
   end
-  counter = math.random(#paths)  -- threads start at different places in the list
+  local start = tonumber(args[2] or "")
+  if start then
+    counter = math.floor(start * #paths) % #paths
+  else
+    counter = math.random(#paths)  -- threads start at different places in the list
+  end
 end
 
 function request()

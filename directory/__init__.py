@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
     db.init_app(app)
+    app.teardown_appcontext(database.close_read_connection)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, include_name=database.include_name)
     from .accounts.views import init_login_manager
 

@@ -46,64 +46,88 @@ def _note(code: str, level: str, language: str, values: tuple[tuple[str, str], .
                 localized(words["text"], language).format(**dict(values)), level)
 
 
+def _info(code: str, level: str = "info") -> tuple[str, str, tuple]:
+    return (code, level, ())
+
+
+# The notes that take no values, made once: _note_codes runs for every result of every search.
+_UNMODERATED = _info("unmoderated_medical_caution", "caution")
+_BOARD = _info("board_not_medical_advice", "caution")
+_SCREENED_PROFESSIONAL = _info("screened_professional", "good")
+_LED_BY_PROFESSIONAL = _info("led_by_professional", "good")
+_PEER_LED = _info("peer_led")
+_MODERATION_UNKNOWN = _info("moderation_unknown", "caution")
+_PRIVACY_LISTED = _info("privacy_policy_listed")
+_PRIVACY_MISSING = _info("privacy_policy_missing", "caution")
+_RECORDS = _info("records_sessions", "caution")
+_RECORDING_UNKNOWN = _info("recording_unknown")
+_ANONYMITY = _info("anonymity_allowed", "good")
+_PHONE = _info("phone_support")
+_IN_PERSON_VISIT = _info("in_person_visit")
+_NOT_ACCEPTING = _info("not_accepting_clients", "caution")
+_ASK_COST = _info("ask_cost")
+_NOT_YET_VERIFIED = _info("not_yet_verified", "caution")
+_DEMO = _info("demo_listing", "caution")
+
+
 def _note_codes(listing: Listing, today: date, language: str) -> list[tuple[str, str, tuple]]:
     """(code, level, placeholder values) for the notes that fit this listing, in order."""
     notes: list[tuple[str, str, tuple]] = []
-    online = "online" in listing.delivery
-    add = lambda code, level="info", **values: notes.append((code, level, tuple(values.items())))  # noqa: E731
+    add = notes.append
+    delivery = listing.delivery
+    online = "online" in delivery
+    moderation = listing.moderation
+    program = listing.kind == "support_program"
 
-    if online and listing.moderation == "unmoderated":
-        add("unmoderated_medical_caution", "caution")
+    if online and moderation == "unmoderated":
+        add(_UNMODERATED)
     elif online and listing.online_mode in ("chat", "forum"):
-        add("board_not_medical_advice", "caution")
+        add(_BOARD)
 
-    if listing.kind == "support_program":
-        if listing.moderation == "licensed_professional":
-            add("screened_professional" if listing.membership == "screened" else "led_by_professional", "good")
-        elif listing.moderation == "trained_peer":
-            add("peer_led")
-        elif listing.moderation is None:
-            add("moderation_unknown", "caution")
+    if program:
+        if moderation == "licensed_professional":
+            add(_SCREENED_PROFESSIONAL if listing.membership == "screened" else _LED_BY_PROFESSIONAL)
+        elif moderation == "trained_peer":
+            add(_PEER_LED)
+        elif moderation is None:
+            add(_MODERATION_UNKNOWN)
 
     # The online-group notes speak of posts, members and sessions; a counselor's
     # telehealth gets the license and telehealth notes below instead.
-    if online and listing.kind == "support_program":
-        if listing.privacy_policy_url:
-            add("privacy_policy_listed")
-        else:
-            add("privacy_policy_missing", "caution")
+    if online and program:
+        add(_PRIVACY_LISTED if listing.privacy_policy_url else _PRIVACY_MISSING)
         if listing.online_mode == "video" and listing.records_sessions:
-            add("records_sessions", "caution")
+            add(_RECORDS)
         elif listing.online_mode == "video" and listing.records_sessions is None:
-            add("recording_unknown")
+            add(_RECORDING_UNKNOWN)
         if listing.anonymity_allowed:
-            add("anonymity_allowed", "good")
+            add(_ANONYMITY)
         if listing.medical_advice_policy:
-            add("medical_advice_policy", policy=listing.medical_advice_policy.strip())
+            add(("medical_advice_policy", "info", (("policy", listing.medical_advice_policy.strip()),)))
 
-    if "phone" in listing.delivery:
-        add("phone_support")
-    if "in_person" in listing.delivery and listing.session_format == "group":
-        add("in_person_visit")
+    if "phone" in delivery:
+        add(_PHONE)
+    if "in_person" in delivery and listing.session_format == "group":
+        add(_IN_PERSON_VISIT)
 
     if listing.kind == "counseling":
         if listing.accepting_clients is False:
-            add("not_accepting_clients", "caution")
+            add(_NOT_ACCEPTING)
         if listing.license_state:
-            add("license_check", state=listing.license_state)
-        if listing.telehealth_states and online:
-            add("telehealth_states", states=", ".join(listing.telehealth_states))
+            add(("license_check", "info", (("state", listing.license_state),)))
+        if online and listing.telehealth_states:
+            add(("telehealth_states", "info", (("states", ", ".join(listing.telehealth_states)),)))
 
     if listing.cost in ("fee", "insurance"):
-        add("ask_cost")
+        add(_ASK_COST)
 
     if listing.last_verified is None:
-        add("not_yet_verified", "caution")
+        add(_NOT_YET_VERIFIED)
     elif today - listing.last_verified > STALE_AFTER:
-        add("verification_old", "caution", date=day_in_words(listing.last_verified, language))
+        add(("verification_old", "caution", (("date", day_in_words(listing.last_verified, language)),)))
 
     if listing.is_demo:
-        add("demo_listing", "caution")
+        add(_DEMO)
     return notes
 
 
@@ -119,6 +143,17 @@ def short_notes_for(listing: Listing, today: date | None = None, language: str |
     (a stale or unconfirmed listing's caution comes late in notes_for's order)."""
     language = language or current_language()
     return list(_short_notes(tuple(_note_codes(listing, today or date.today(), language)), language))
+
+
+def short_notes_data(listing: Listing, today: date, language: str) -> list[dict]:
+    """short_notes_for as the API gives them, [{"code", "text"}]: one list for every listing with the same
+    notes (read it, never change it)."""
+    return _short_notes_data(tuple(_note_codes(listing, today, language)), language)
+
+
+@lru_cache(maxsize=4096)
+def _short_notes_data(codes: tuple[tuple[str, str, tuple], ...], language: str) -> list[dict]:
+    return [{"code": note.code, "text": note.short} for note in _short_notes(codes, language)]
 
 
 # Listings share a few combinations of notes: a page of results asks for each once, not for its notes one by

@@ -28,7 +28,6 @@ import msgspec
 from sqlalchemy import bindparam, func, select
 
 from . import database
-from .extensions import db
 from .models import Listing, ListingCode, Location, Organization, SearchCard, ServiceAtLocation
 
 _COLUMNS = ("id", "name", "kind", "session_format", "moderation", "online_mode", "membership", "cost",
@@ -119,7 +118,7 @@ def load_cards(ids: list[int]) -> dict[int, ResultCard]:
     """{id: card} for these listings (those with a stored card: the published ones search found)."""
     if not ids:
         return {}
-    connection = db.session.connection()
+    connection = database.read_connection()
     # On the driver's connection: through SQLAlchemy, reading 20 stored texts cost three times as much.
     where, params = database.any_of(connection, "listing_id", ids)
     rows = database.driver_rows(connection, f"SELECT body FROM {SearchCard.__tablename__} WHERE {where}", params)

@@ -48,7 +48,7 @@ from flask import current_app
 from sqlalchemy import and_, column, exists, func, inspect, select, table
 from sqlalchemy.orm import selectinload
 
-from . import place_index, search_cache, search_index
+from . import database, place_index, search_cache, search_index
 from .extensions import db
 from .freshness import fresh_clause
 from .geo import (
@@ -210,7 +210,7 @@ def parse_search_args(args) -> SearchQuery:
     return SearchQuery(
         zip=zip_text,
         radius=_radius(args),
-        filters={name: codes for name in FILTER_FIELDS if (codes := _codes(args, name))},
+        filters={name: codes for name in FILTER_FIELDS if name in args and (codes := _codes(args, name))},
         accepting_clients=_yes_no(args, "accepting_clients"),
         q=q,
         page=_bounded_int(args, "page", 1, 1, PAGE_MAX),
@@ -274,7 +274,7 @@ def _fts_candidates(words: list[str]):
     it keeps all that the LIKEs keep, and more: only the LIKEs decide. A word with a LIKE wildcard, or too
     short for trigrams, is left to the LIKEs."""
     indexed = [word for word in words if len(word) >= _INDEXED_WORD and not set(word) & {"%", "_", "\\"}]
-    connection = db.session.connection()
+    connection = database.read_connection()
     if not (indexed and connection.dialect.name == "sqlite" and _has_search_words(connection)):
         return None
     return select(_SEARCH_WORDS.c.rowid).where(*(_SEARCH_WORDS.c.words.like(f"%{word}%") for word in indexed))
@@ -349,7 +349,7 @@ class _WordsAmong:
             # At most one more than the candidates: the index stops there (FTS5 alone, not joined to the
             # cards: SQLite would then scan the cards and probe the index with each).
             probe = _fts_candidates(self.words)
-            found = db.session.scalars((_with_words(self.words) if probe is None else probe)
+            found = database.read_connection().scalars((_with_words(self.words) if probe is None else probe)
                                        .limit(len(candidates) + 1)).all()
             if len(found) <= len(candidates):  # every one with the words (FTS5's only once the LIKEs agree)
                 self.every = np.array(found, dtype=np.int64) if probe is None else self._by_key(found)
@@ -362,7 +362,7 @@ class _WordsAmong:
         found = []
         for start in range(0, len(listing_ids), self.KEYS_A_STATEMENT):
             keys = listing_ids[start:start + self.KEYS_A_STATEMENT]
-            found += db.session.scalars(
+            found += database.read_connection().scalars(
                 select(SearchCard.listing_id).where(SearchCard.listing_id.in_(keys), *_likes(self.words))).all()
         return np.array(found, dtype=np.int64)
 
@@ -621,7 +621,7 @@ def run_search(query: SearchQuery, state=None) -> SearchPage:
     `state`: search_index.current_state, if the caller has just read it.
     """
     center = lookup_zip(query.zip) if query.zip else None
-    connection = db.session.connection()
+    connection = database.read_connection()
     if state is None:  # read once: the cache, the places and the cards answer for the same state
         state = search_index.current_state(connection)
     generation = None if state is None or search_index.has_pending_rewrites(connection) else state[0]

@@ -36,9 +36,8 @@ from typing import Callable
 import msgspec
 from flask import current_app, request
 
-from . import search_index
+from . import database, search_index
 from .content import current_language
-from .extensions import db
 
 log = logging.getLogger(__name__)
 RETRY_REDIS_AFTER = 60.0  # seconds
@@ -179,7 +178,7 @@ def cached_json(query, compute: Callable[[object], dict]):
     behind a miss does not read it again.
     """
     cache = get_cache()
-    state = search_index.current_state(db.session.connection()) if cache is not None else None
+    state = search_index.current_state(database.read_connection()) if cache is not None else None
     generation = None if state is None else state[0]
     if generation is None:
         return _json_response(_encode(compute(state)))

@@ -155,3 +155,22 @@ def test_listing_page_shows_panel_and_results_show_short_notes(client, make):
     assert "Before you join" in results
     api = client.get("/api/v1/search?zip=60614").json["results"][0]
     assert api["guidance"][0]["code"] == "unmoderated_medical_caution"
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_api_guidance_is_the_short_notes_as_data(make, app, language):
+    listings = [
+        make.listing(delivery=["online"], online_mode="forum", moderation="unmoderated", last_verified=None),
+        make.listing(delivery=["online"], online_mode="video", moderation="trained_peer", records_sessions=None,
+                     anonymity_allowed=True, medical_advice_policy="  No advice here.  "),
+        make.listing(kind="counseling", session_format="one_on_one", moderation=None, membership=None,
+                     license_type="lcsw", license_state="IL", cost="insurance", delivery=["online", "phone"],
+                     service_area=["IL", "WI"], accepting_clients=False, last_verified=date(2026, 2, 8)),
+        make.listing(zip="60614", delivery=["in_person"], session_format="group", is_demo=True),
+    ]
+    with app.test_request_context():
+        for listing in listings:
+            expected = [{"code": note.code, "text": note.short}
+                        for note in guidance.short_notes_for(listing, TODAY, language)]
+            assert guidance.short_notes_data(listing, TODAY, language) == expected
+            assert guidance.short_notes_data(listing, TODAY, language) == expected  # and from the cache

@@ -205,6 +205,14 @@ def test_accept_language_decides_until_the_reader_chooses(client):
     assert '<html lang="es">' in bogus
 
 
+def test_other_cookies_leave_the_choice_to_accept_language(client):
+    client.set_cookie("session_hint", "es")  # a cookie, but not the language's
+    assert '<html lang="es">' in client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": ""}).get_data(as_text=True)
+    client.set_cookie("lang", "es")
+    assert '<html lang="es">' in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
 # -- Spanish pages ---------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from geopy.distance import geodesic
 from werkzeug.datastructures import MultiDict
 
+from directory import database
 from directory.extensions import db
 from directory.geo import lookup_zip
 from directory.search import _distinct, _distinct_first, parse_search_args, run_search
@@ -542,3 +543,23 @@ def test_distinct_ids_are_what_numpy_unique_gives(size):
     expected_ids, expected_first = np.unique(ids, return_index=True)
     found_ids, found_first = _distinct_first(ids)
     assert np.array_equal(found_ids, expected_ids) and np.array_equal(found_first, expected_first)
+
+
+def test_a_search_reads_on_a_pooled_connection_it_gives_back(app, client, make):
+    make.listing(zip="60614")
+    with app.app_context():
+        fresh = database.read_connection()
+        assert not db.session.registry.has(), "a search alone needs no session"
+        assert database.read_connection() is fresh
+        checked_out = db.engine.pool.checkedout()
+    assert fresh.closed
+    assert client.get("/api/v1/search?zip=60614").get_json()["total"] == 1
+    with app.app_context():
+        assert db.engine.pool.checkedout() == checked_out - 1, "the request gave its connection back"
+
+
+def test_a_search_after_the_session_reads_in_the_sessions_transaction(app, make):
+    listing = make.listing(zip="60614")
+    with app.app_context():
+        assert db.session.get(type(listing), listing.id) is not None
+        assert database.read_connection() is db.session.connection()

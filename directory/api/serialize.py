@@ -197,7 +197,7 @@ def _summary(listing: Listing, context: tuple) -> ListingSummary:
         "distance_miles": None,
         "location": None,
         "last_verified": listing.last_verified.isoformat() if listing.last_verified else None,
-        "guidance": [{"code": n.code, "text": n.short} for n in guidance.short_notes_for(listing, day, language)],
+        "guidance": guidance.short_notes_data(listing, day, language),
         "url": (f"{url_prefix}{listing.id}" if url_prefix
                 else url_for("public.listing", listing_id=listing.id, _external=True)),
     }
