@@ -24,7 +24,6 @@ caching off.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import threading
@@ -34,10 +33,11 @@ from datetime import date
 from typing import Callable
 
 import msgspec
-from flask import current_app, request
+from flask import current_app
 
 from . import database, search_index
 from .content import current_language
+from .presenters import listing_url_prefix
 
 log = logging.getLogger(__name__)
 RETRY_REDIS_AFTER = 60.0  # seconds
@@ -164,10 +164,10 @@ def cached_rows(query, generation: int | None, compute: Callable[[], tuple[int, 
     key = _key("rows", generation, _query_key(query))
     found = cache.get(key)
     if found is not None:
-        total, rows = json.loads(found)
+        total, rows = _decode_rows(found)
         return total, [tuple(row) for row in rows]
     result = compute()
-    cache.put(key, json.dumps(result, separators=(",", ":")).encode())
+    cache.put(key, _encode_rows(result))
     return result
 
 
@@ -182,14 +182,19 @@ def cached_json(query, compute: Callable[[object], dict]):
     generation = None if state is None else state[0]
     if generation is None:
         return _json_response(_encode(compute(state)))
-    # The body's guidance is in the reader's language and its URLs start with the URL root.
-    key = _key("json", generation, f"{current_language()}|{request.url_root}|{_query_key(query)}")
+    # The body's guidance is in the reader's language, and its URLs start with this request's (what the
+    # body's own are made from: request.url_root would check and quote the host anew on every search).
+    key = _key("json", generation, f"{current_language()}|{listing_url_prefix(external=True)}|{_query_key(query)}")
     body = cache.get(key)
     if body is None:
         body = _encode(compute(state))
         cache.put(key, body)
     return _json_response(body)
 
+
+# Rows as JSON, [total, [[listing_id, miles, location_id], ...]]: msgspec's, a fifth of the json module's time.
+_encode_rows = msgspec.json.Encoder().encode
+_decode_rows = msgspec.json.Decoder().decode
 
 # A search's answer is plain JSON types (api/serialize.py's TypedDicts), keys sorted as Flask's own
 # JSON has them; msgspec writes a page of results in about a quarter of the json module's time.

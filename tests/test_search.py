@@ -6,6 +6,7 @@ service area covers the ZIP's state. Only approved, active listings are public.
 """
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -472,6 +473,23 @@ def test_api_search_shape(client, make):
     assert second["distance_miles"] is None
     assert second["location"] is None
     assert second["last_verified"] == "2026-10-01"
+
+
+def test_api_bodies_give_their_keys_in_order_as_flask_json_does(client, make):
+    make.listing(at=near_chicago(4, 300), last_verified=None)
+    make.listing(service_area=["IL"])
+    unordered = []
+
+    def check_order(pairs):
+        if [key for key, _ in pairs] != sorted(key for key, _ in pairs):
+            unordered.append([key for key, _ in pairs])
+        return dict(pairs)
+
+    for path in ("/api/v1/search?zip=60614&radius=10", "/api/v1/search", "/api/v1/search?zip=60614&page=9"):
+        response = client.get(path)
+        assert response.status_code == 200
+        json.loads(response.get_data(as_text=True), object_pairs_hook=check_order)
+    assert not unordered
 
 
 def local_guidance(client, listing_id):

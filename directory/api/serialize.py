@@ -163,41 +163,37 @@ def _summary_context() -> tuple[date, str, str | None]:
 def listing_summary(listing: Listing, distance: float | None = None, location: Location | None = None,
                     context: tuple | None = None) -> ListingSummary:
     """A listing (or a search's ResultCard) as search results give it: what the listing says, then how far
-    and which place. A page of results passes `context` (_summary_context), read once for all its results."""
-    data = _summary(listing, context or _summary_context())
-    data["distance_miles"] = round(distance, 2) if distance is not None else None
-    data["location"] = location_dict(location)
-    return data
+    and which place. A page of results passes `context` (_summary_context), read once for all its results.
 
-
-def _summary(listing: Listing, context: tuple) -> ListingSummary:
-    day, language, url_prefix = context
+    Built in one dict, its keys in the order the JSON gives them (sorted), for every result of every search."""
+    day, language, url_prefix = context or _summary_context()
+    organization = listing.organization
     return {
-        "id": listing.id,
-        "name": listing.name,
-        "kind": listing.kind,
-        "organization": {"id": listing.organization.id, "name": listing.organization.name},
-        "session_format": listing.session_format,
-        "delivery": listing.delivery,
-        "moderation": listing.moderation,
-        "online_mode": listing.online_mode,
-        "membership": listing.membership,
+        "accepting_clients": listing.accepting_clients,
         "audience": listing.audience,
-        "journey_stage": listing.journey_stage,
         "cancer_type": listing.cancer_type,
         "cost": listing.cost,
-        "languages": listing.languages,
-        "license_type": listing.license_type,
-        "license_state": listing.license_state,
-        "accepting_clients": listing.accepting_clients,
-        "telehealth_states": listing.telehealth_states,
-        "service_area": listing.service_area,
-        "remote_only": listing.is_remote_only,
-        "is_demo": listing.is_demo,
-        "distance_miles": None,
-        "location": None,
-        "last_verified": listing.last_verified.isoformat() if listing.last_verified else None,
+        "delivery": listing.delivery,
+        "distance_miles": round(distance, 2) if distance is not None else None,
         "guidance": guidance.short_notes_data(listing, day, language),
+        "id": listing.id,
+        "is_demo": listing.is_demo,
+        "journey_stage": listing.journey_stage,
+        "kind": listing.kind,
+        "languages": listing.languages,
+        "last_verified": listing.last_verified.isoformat() if listing.last_verified else None,
+        "license_state": listing.license_state,
+        "license_type": listing.license_type,
+        "location": location_dict(location),
+        "membership": listing.membership,
+        "moderation": listing.moderation,
+        "name": listing.name,
+        "online_mode": listing.online_mode,
+        "organization": {"id": organization.id, "name": organization.name},
+        "remote_only": listing.is_remote_only,
+        "service_area": listing.service_area,
+        "session_format": listing.session_format,
+        "telehealth_states": listing.telehealth_states,
         "url": (f"{url_prefix}{listing.id}" if url_prefix
                 else url_for("public.listing", listing_id=listing.id, _external=True)),
     }
