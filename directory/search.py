@@ -246,6 +246,15 @@ _SEARCH_WORDS = table("search_words", column("rowid"), column("words"))
 _INDEXED_WORD = 3  # a trigram index can look up a word of at least three characters
 
 
+def _indexable(word: str) -> bool:
+    return len(word) >= _INDEXED_WORD and not set(word) & {"%", "_", "\\"}
+
+
+def _fts_decides(words: list[str]) -> bool:
+    """Whether what _fts_candidates finds for these words is the answer: when it looked every one up."""
+    return all(_indexable(word) for word in words)
+
+
 def _has_search_words(connection) -> bool:
     """Whether this SQLite database has the search_words table (asked once per database connection)."""
     if "search_words" not in connection.info:
@@ -263,17 +272,23 @@ def _with_words(words: list[str]):
     FTS5 table search_words picks the candidates first (_fts_candidates).
     """
     words = [word.lower() for word in words]
-    stmt = select(SearchCard.listing_id).where(*_likes(words))
     candidates = _fts_candidates(words)
+    if candidates is not None and _fts_decides(words):
+        return candidates
+    stmt = select(SearchCard.listing_id).where(*_likes(words))
     return stmt if candidates is None else stmt.where(SearchCard.listing_id.in_(candidates))
 
 
 def _fts_candidates(words: list[str]):
-    """On SQLite with the FTS5 table search_words, the ids of the cards that may hold these (lowercase) words,
-    as a SELECT; else None. FTS5 folds case in every alphabet, where SQLite's lower() folds only ASCII, so
-    it keeps all that the LIKEs keep, and more: only the LIKEs decide. A word with a LIKE wildcard, or too
-    short for trigrams, is left to the LIKEs."""
-    indexed = [word for word in words if len(word) >= _INDEXED_WORD and not set(word) & {"%", "_", "\\"}]
+    """On SQLite with the FTS5 table search_words, the ids of the cards that hold these (lowercase) words, of
+    those it can look up, as a SELECT; else None.
+
+    Its LIKE is SQLite's own: the trigram index (which folds case in every alphabet) finds the cards that
+    may match, and SQLite then tests each one's words with the LIKE (FTS5 leaves that test to it). For a
+    word without wildcards that is what the LIKE on lower(words) finds: SQLite's LIKE and lower() both fold
+    ASCII letters only (tests/test_search.py's WORD_TEXTS check it in several alphabets). A word with a LIKE
+    wildcard, or too short for trigrams, is left to the LIKEs (_fts_decides)."""
+    indexed = [word for word in words if _indexable(word)]
     connection = database.read_connection()
     if not (indexed and connection.dialect.name == "sqlite" and _has_search_words(connection)):
         return None
@@ -351,8 +366,9 @@ class _WordsAmong:
             probe = _fts_candidates(self.words)
             found = database.read_connection().scalars((_with_words(self.words) if probe is None else probe)
                                        .limit(len(candidates) + 1)).all()
-            if len(found) <= len(candidates):  # every one with the words (FTS5's only once the LIKEs agree)
-                self.every = np.array(found, dtype=np.int64) if probe is None else self._by_key(found)
+            if len(found) <= len(candidates):  # every one with the words (FTS5's once the LIKEs it left agree)
+                decided = probe is None or _fts_decides(self.words)
+                self.every = np.array(found, dtype=np.int64) if decided else self._by_key(found)
             else:
                 self.more_than = len(candidates)
         return self.every if self.every is not None else self._by_key(candidates.tolist())
