@@ -37,9 +37,8 @@ a trigram index narrows to the few cards that can hold them (_with_words).
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -501,15 +500,23 @@ def _count_near(circle: _Circle, nearest: _Nearest) -> int:
 
 # -- near a place: ranking a page -----------------------------------------------------------
 
+class _Bounds(NamedTuple):
+    """Listings (ascending ids) with bounds on their distances from the centre (equal once measured)."""
+    ids: np.ndarray
+    lows: np.ndarray
+    highs: np.ndarray
+
+
 def _within(circle: _Circle, nearest: _Nearest, limit: int):
     """The listings nearest the centre, with bounds on their distances.
 
     Reads the `limit` places of the circle with the shortest chords. Returns
-    (radius, {listing_id: (low, high)}, points_of) where radius is the circle's,
-    or less when the limit cut the read short: every place closer than the
-    last one read was read; and points_of(listing_ids) gives those listings'
-    places read, for their geodesics (_Nearest.measure). A listing the bounds
-    cannot place inside or outside gets its geodesic (low == high).
+    (radius, _Bounds, points_of) where radius is the circle's, or less when the
+    limit cut the read short: every place closer than the last one read was
+    read; the bounds are those of the listings that may lie within it; and
+    points_of(listing_ids) gives those listings' places read, for their
+    geodesics (_Nearest.measure). A listing the bounds cannot place inside or
+    outside gets its geodesic (low == high), as does one measured before.
     """
     count = len(circle.chord2)
     if limit < count:
@@ -526,39 +533,36 @@ def _within(circle: _Circle, nearest: _Nearest, limit: int):
     lows, highs = chord_bounds(np.sqrt(np.maximum(chord2[first], 0.0)))
     points_of = _points_of(circle.points(order))
 
-    ids = ids.tolist()
-    undecided = (highs > radius).tolist()
-    measured = nearest.measure([lid for lid, unsure in zip(ids, undecided) if unsure or lid in nearest.known],
-                               points_of, radius)
-    found = {}
-    for listing_id, low, high in zip(ids, lows.tolist(), highs.tolist()):
-        if listing_id in measured:
-            low = high = measured[listing_id][0]
-        if low <= radius:
-            found[listing_id] = (low, high)
-    return radius, found, points_of
+    unsure = highs > radius
+    if nearest.known:
+        ask = [lid for lid, doubt in zip(ids.tolist(), unsure.tolist()) if doubt or lid in nearest.known]
+    else:
+        ask = ids[unsure].tolist()
+    measured = nearest.measure(ask, points_of, radius)
+    if measured:
+        at = np.searchsorted(ids, np.fromiter(measured, dtype=ids.dtype, count=len(measured)))
+        lows[at] = highs[at] = [miles for miles, _ in measured.values()]
+    inside = lows <= radius
+    return radius, _Bounds(ids[inside], lows[inside], highs[inside]), points_of
 
 
-def _rank(found: dict[int, tuple[float, float]], radius: float, start: int, stop: int,
-          nearest: _Nearest, points_of) -> list[Row]:
+def _rank(found: _Bounds, radius: float, start: int, stop: int, nearest: _Nearest, points_of) -> list[Row]:
     """Rows start..stop of `found` in (geodesic miles, id) order, computing as few geodesics as the bounds allow.
 
     A listing surely precedes the page when fewer than `start` listings could
-    come before or tie with it; it surely follows when `stop` listings surely
-    come before it. Only the rest are measured and sorted: the page is among them.
+    come before or tie with it (have a low bound at most its high); it surely
+    follows when `stop` listings surely come before it (have a high bound
+    under its low). Only the rest are measured and sorted: the page is among them.
     """
-    lows = sorted(low for low, _ in found.values())
-    highs = sorted(high for _, high in found.values())
-    before, undecided = 0, []
-    for listing_id, (low, high) in found.items():
-        if bisect_right(lows, high) <= start:
-            before += 1
-        elif bisect_left(highs, low) < stop:
-            undecided.append(listing_id)
+    could_precede = np.searchsorted(np.sort(found.lows), found.highs, "right")
+    surely_precede = np.searchsorted(np.sort(found.highs), found.lows, "left")
+    before = could_precede <= start
+    undecided = found.ids[~before & (surely_precede < stop)].tolist()
+    skipped = int(np.count_nonzero(before))
     measured = [(miles, location_id, lid)
                 for lid, (miles, location_id) in nearest.measure(undecided, points_of, radius).items()]
     measured.sort(key=lambda row: (row[0], row[2]))  # (miles, listing id), as a full scan orders them
-    return [(lid, miles, location_id) for miles, location_id, lid in measured[start - before:stop - before]]
+    return [(lid, miles, location_id) for miles, location_id, lid in measured[start - skipped:stop - skipped]]
 
 
 def _page_near(circle: _Circle, start: int, stop: int, total: int, nearest: _Nearest) -> list[Row]:
@@ -572,7 +576,7 @@ def _page_near(circle: _Circle, start: int, stop: int, total: int, nearest: _Nea
     limit = stop + stop // 4 + 16  # places, not listings: a few listings have several
     while True:
         radius, found, points_of = _within(circle, nearest, limit)
-        if len(found) >= stop or limit >= len(circle.chord2):
+        if len(found.ids) >= stop or limit >= len(circle.chord2):
             return _rank(found, radius, start, stop, nearest, points_of)
         limit *= 2
 
