@@ -167,7 +167,7 @@ def distances_miles(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) 
     """distance_miles from one point to each of many, in one call into PROJ (the same computation, element
     by element: equal to distance_miles to the last bit)."""
     lats, lons = np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64)
-    if abs(lat) > 90 or abs(lon) > 180 or np.any(np.abs(lats) > 90) or np.any(np.abs(lons) > 180):
+    if abs(lat) > 90 or abs(lon) > 180 or (np.abs(lats) > 90).any() or (np.abs(lons) > 180).any():
         return np.array([distance_miles(lat, lon, a, b) for a, b in zip(lats.tolist(), lons.tolist())])
     if len(lats) == 0:
         return np.empty(0, dtype=np.float64)

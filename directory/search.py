@@ -387,6 +387,8 @@ class _WordsAmong:
 
 def _distinct(values: np.ndarray) -> np.ndarray:
     """np.unique(values), by sorting."""
+    if len(values) < 2:  # often none (the places of listings with several, surely inside)
+        return values
     values = np.sort(values)
     return values[_run_starts(values)]
 
