@@ -460,6 +460,8 @@ def main(argv=None) -> None:
                         help="search the database an earlier --build-only run made, reporting that build's figures")
     parser.add_argument("--write-paths", metavar="FILE", help="write the mix as /api/v1/search URLs and stop")
     args = parser.parse_args(argv)
+    if args.naive_queries is not None and args.naive_queries < 1:
+        parser.error("--naive-queries must be at least 1: the naive baseline's ratio is part of the report")
 
     if args.write_paths:
         mix = query_mix(args.queries, args.seed)

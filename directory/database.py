@@ -41,7 +41,7 @@ def include_name(name: str | None, type_: str, _parent_names) -> bool:
 # -- search's reads: one connection a request, read on the driver's own connection ---------------
 
 def read_connection() -> Connection:
-    """The connection this app context's searches read on, in one transaction: the session's, if
+    """The connection this app context's searches read on, for the whole context: the session's, if
     something here has already used the session (its writes then count), else a plain pooled
     connection of the engine, closed as the context ends (close_read_connection).
 
@@ -62,7 +62,6 @@ def close_read_connection(_error=None) -> None:
     connection = g.pop("_read_connection", None)
     if connection is not None:
         connection.close()
-
 
 
 def driver_rows(connection: Connection, sql: str, params: Sequence = ()) -> list[tuple]:

@@ -268,7 +268,8 @@ def _with_words(words: list[str]):
     Each word is a LIKE on the card's words (SearchCard.words: those texts joined by a character no word
     holds, so the same as a LIKE on each text), with the database's lower(). A trigram index finds the
     few cards that can match: PostgreSQL's pg_trgm index serves these LIKEs themselves; on SQLite the
-    FTS5 table search_words picks the candidates first (_fts_candidates).
+    FTS5 table search_words answers for the words it can look up (_fts_candidates), and the LIKEs for
+    the others only check what it found.
     """
     words = [word.lower() for word in words]
     candidates = _fts_candidates(words)
@@ -295,7 +296,13 @@ def _fts_candidates(words: list[str]):
 
 
 def _likes(words: list[str]) -> list:
-    return [func.lower(SearchCard.words).like(_like_pattern(word), escape="\\") for word in words]
+    """A LIKE per (lowercase) word on lower(words). SQLite's LIKE already ignores case in the only letters its
+    lower() changes (ASCII), so there it is the same LIKE on the words themselves, without lowering a copy
+    of each card's words first (a third of the time of checking a common word's candidates)."""
+    words_text = SearchCard.words
+    if database.read_connection().dialect.name != "sqlite":
+        words_text = func.lower(words_text)
+    return [words_text.like(_like_pattern(word), escape="\\") for word in words]
 
 
 def _words_match(query: SearchQuery) -> list:
