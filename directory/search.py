@@ -407,6 +407,15 @@ def _distinct_first(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values[order][starts], order[starts]
 
 
+def _among_sorted(values: np.ndarray, distinct: np.ndarray) -> np.ndarray:
+    """np.isin(values, distinct) for sorted, distinct `distinct` (_distinct's), by binary search: np.isin
+    sorts both again (2 ms for the 93,000 places of a 100-mile circle around Manhattan at a million)."""
+    if len(distinct) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(distinct, values), len(distinct) - 1)
+    return distinct[at] == values
+
+
 def _run_starts(ordered: np.ndarray) -> np.ndarray:
     starts = np.ones(len(ordered), dtype=bool)
     starts[1:] = ordered[1:] != ordered[:-1]
@@ -501,7 +510,7 @@ def _count_near(circle: _Circle, nearest: _Nearest) -> int:
     if len(undecided) == 0:
         return counted
     # Only a listing with several places can have another one surely inside, already counted.
-    undecided = undecided[~several[undecided] | ~np.isin(circle.listing_id[undecided], several_in)]
+    undecided = undecided[~(several[undecided] & _among_sorted(circle.listing_id[undecided], several_in))]
     points = circle.points(undecided)
     measured = nearest.measure(_distinct(points[0]).tolist(), _points_of(points), circle.radius)
     return counted + sum(1 for miles, _ in measured.values() if miles <= circle.radius)

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from directory import database
 from directory.extensions import db
 from directory.geo import lookup_zip
-from directory.search import _distinct, _distinct_first, parse_search_args, run_search
+from directory.search import _among_sorted, _distinct, _distinct_first, parse_search_args, run_search
 
 CHICAGO = lookup_zip("60614")
 ORIGIN = (CHICAGO.lat, CHICAGO.lon)
@@ -561,6 +561,8 @@ def test_distinct_ids_are_what_numpy_unique_gives(size):
     expected_ids, expected_first = np.unique(ids, return_index=True)
     found_ids, found_first = _distinct_first(ids)
     assert np.array_equal(found_ids, expected_ids) and np.array_equal(found_first, expected_first)
+    others = np.random.default_rng(size + 1).integers(0, max(1, size // 2), size).astype(np.int32)
+    assert np.array_equal(_among_sorted(others, _distinct(ids)), np.isin(others, ids))
 
 
 def test_a_search_reads_on_a_pooled_connection_it_gives_back(app, client, make):
