@@ -94,10 +94,10 @@ SLICE_RESULTS=bench/out/serve-slices.txt
 : > "$SLICE_RESULTS"
 for slice in $(seq 0 $((SLICES - 1))); do
   run healthz /healthz 0 >> "$SLICE_RESULTS"
-  run search "$PATHS" "$($PY -c "print($slice / $SLICES)")" >> "$SLICE_RESULTS"
+  run search "$PATHS" "$(awk "BEGIN { print $slice / $SLICES }")" >> "$SLICE_RESULTS"
 done
 # Sums over the slices: requests per second over all their seconds, errors, and the worst slice's p50 and p99.
-read -r FLOOR SEARCH < <($PY - "$SLICE_RESULTS" <<'PYEOF'
+mapfile -t TOTALS < <($PY - "$SLICE_RESULTS" <<'PYEOF'
 import sys
 totals = {}
 for line in open(sys.argv[1]):
@@ -108,13 +108,14 @@ for line in open(sys.argv[1]):
         total[key] += values[key]
     for key in ("p50_ms", "p99_ms"):
         total[key] = max(total[key], values[key])
-print(*(f"{label},requests={t['requests']:.0f},seconds={t['seconds']:.2f},rps={t['requests'] / t['seconds']:.1f},"
-        f"p50_ms={t['p50_ms']:.2f},p99_ms={t['p99_ms']:.2f},errors={t['errors']:.0f}"
-        for label, t in (("healthz", totals["healthz"]), ("search", totals["search"]))))
+for label in ("healthz", "search"):
+    t = totals[label]
+    print(f"{label} requests={t['requests']:.0f} seconds={t['seconds']:.2f} rps={t['requests'] / t['seconds']:.1f} "
+          f"p50_ms={t['p50_ms']:.2f} p99_ms={t['p99_ms']:.2f} errors={t['errors']:.0f}")
 PYEOF
 )
-FLOOR=${FLOOR//,/ }
-SEARCH=${SEARCH//,/ }
+FLOOR=${TOTALS[0]}
+SEARCH=${TOTALS[1]}
 echo "$FLOOR"
 echo "$SEARCH"
 rss=""

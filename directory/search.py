@@ -300,7 +300,7 @@ def _likes(words: list[str]) -> list:
     lower() changes (ASCII), so there it is the same LIKE on the words themselves, without lowering a copy
     of each card's words first (a third of the time of checking a common word's candidates)."""
     words_text = SearchCard.words
-    if database.read_connection().dialect.name != "sqlite":
+    if db.engine.dialect.name != "sqlite":  # the dialect alone: no connection needed to know it
         words_text = func.lower(words_text)
     return [words_text.like(_like_pattern(word), escape="\\") for word in words]
 
