@@ -653,16 +653,18 @@ def get_published_listing(listing_id: int) -> Listing | None:
     return db.session.scalar(_with_details(select(Listing).where(Listing.id == listing_id, published())))
 
 
-def run_search(query: SearchQuery, state=None) -> SearchPage:
+def run_search(query: SearchQuery, state=None, keep_rows: bool = True) -> SearchPage:
     """One page of results; what was found is cached per search generation (search_cache.py).
 
-    `state`: search_index.current_state, if the caller has just read it.
+    `state`: search_index.current_state, if the caller has just read it. `keep_rows=False` for a
+    caller that keeps its whole answer (the API's cached_json): keeping the rows too would be a
+    second key, lookup and write on every miss, for a hit only another language or /search could use.
     """
     center = lookup_zip(query.zip) if query.zip else None
     connection = database.read_connection()
     if state is None:  # read once: the cache, the places and the cards answer for the same state
         state = search_index.current_state(connection)
-    generation = None if state is None or search_index.has_pending_rewrites(connection) else state[0]
+    generation = search_index.cache_generation(connection, state) if keep_rows else None
     total, page_rows = search_cache.cached_rows(query, generation, lambda: _find(query, center, connection, state))
     listings = load_listings([lid for lid, _, _ in page_rows])
     hits = []

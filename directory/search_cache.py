@@ -10,8 +10,9 @@ reused only for requests that see the same data on the same day.
 
 Two things are cached:
 - `cached_rows`: what run_search found (total and the page's ids and
-  distances), shared by /search, /counselors and the API;
-- `cached_json`: the API's whole response body.
+  distances), for /search and /counselors;
+- `cached_json`: the API's whole response body (its rows are not kept
+  apart: see run_search's keep_rows).
 
 Where: a small LRU in each process (SEARCH_CACHE_LOCAL_MB, default 4: about
 150 API pages; a worker must stay well under 300 MB), and,
@@ -178,8 +179,11 @@ def cached_json(query, compute: Callable[[object], dict]):
     behind a miss does not read it again.
     """
     cache = get_cache()
-    state = search_index.current_state(database.read_connection()) if cache is not None else None
-    generation = None if state is None else state[0]
+    if cache is None:
+        return _json_response(_encode(compute(None)))
+    connection = database.read_connection()
+    state = search_index.current_state(connection)
+    generation = search_index.cache_generation(connection, state)
     if generation is None:
         return _json_response(_encode(compute(state)))
     # The body's guidance is in the reader's language, and its URLs start with this request's (what the

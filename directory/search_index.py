@@ -230,6 +230,12 @@ def has_pending_rewrites(connection: Connection) -> bool:
     return bool(connection.info.get(_PENDING))
 
 
+def cache_generation(connection: Connection, state) -> int | None:
+    """The generation a cached answer may be kept under: None when there is no state yet, or when this
+    connection's own uncommitted rewrites are in what it reads (no other request sees those)."""
+    return None if state is None or has_pending_rewrites(connection) else state[0]
+
+
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _settled(connection: Connection) -> None:

@@ -10,12 +10,15 @@ import socket
 from datetime import date, timedelta
 
 import pytest
+from flask import request
 from sqlalchemy import select, update
 
 from directory import freshness, search_cache, search_index
 from directory.extensions import db
+from directory.api import views as api_views
 from directory.geo import lookup_zip
 from directory.models import Listing, SearchEntry
+from directory.search import parse_search_args, run_search
 from tests.test_moderation import Team, latest_revision
 from tests.listing_forms import support_group
 
@@ -209,6 +212,31 @@ def test_an_uncommitted_write_is_not_served_to_others(app, client, make, cache):
     db.session.flush()  # the writer's transaction has a new generation (and would cache under it)
     db.session.rollback()
     assert names(client) == ["Steady Circle"]
+
+
+def test_an_answer_read_inside_a_writers_transaction_is_never_kept(app, client, make, cache):
+    """What a writer's transaction reads is its own until it commits, and may change again under the
+    same generation before then: none of it is kept (run_search and cached_json alike)."""
+    item = make.listing(zip="60614", name="Steady Circle")
+    item.name = "Passing Name"
+    db.session.flush()
+    with app.test_request_context("/api/v1/search", query_string=NEAR):  # searching in the writer's transaction
+        assert [r["name"] for r in api_views.search().json["results"]] == ["Passing Name"]
+        assert [hit.listing.name for hit in run_search(parse_search_args(request.args)).hits] == ["Passing Name"]
+    assert not cache.local.items
+    db.session.rollback()
+    assert names(client) == ["Steady Circle"]
+    assert "Passing Name" not in html(client) and "Steady Circle" in html(client)
+
+
+def test_the_api_keeps_its_answer_once(client, make, cache):
+    """The API keeps its whole body; its rows apart would be a second write for a hit it cannot use."""
+    make.listing(zip="60614", name="Alder Circle")
+    api(client)
+    assert cache.stats == {"json": {"hit": 0, "miss": 1}}
+    assert len(cache.local.items) == 1
+    html(client)
+    assert cache.stats["rows"] == {"hit": 0, "miss": 1}
 
 
 def test_caching_can_be_turned_off(app, client, make):

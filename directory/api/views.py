@@ -35,7 +35,7 @@ def search() -> SearchResults:
     listings that serve that ZIP's state or the whole country (`distance_miles` null).
     """
     query = parse_search_args(request.args)
-    return search_cache.cached_json(query, lambda state: search_results(run_search(query, state)))
+    return search_cache.cached_json(query, lambda state: search_results(run_search(query, state, keep_rows=False)))
 
 
 @v1.get("/listings/<int:listing_id>")
