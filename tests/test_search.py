@@ -18,7 +18,8 @@ from werkzeug.datastructures import MultiDict
 from directory import database
 from directory.extensions import db
 from directory.geo import lookup_zip
-from directory.search import _among_sorted, _distinct, _distinct_first, parse_search_args, run_search
+from directory.search import (_among_sorted, _distinct, _distinct_first, _first_true, _kept, parse_search_args,
+                              run_search)
 
 CHICAGO = lookup_zip("60614")
 ORIGIN = (CHICAGO.lat, CHICAGO.lon)
@@ -563,6 +564,21 @@ def test_distinct_ids_are_what_numpy_unique_gives(size):
     assert np.array_equal(found_ids, expected_ids) and np.array_equal(found_first, expected_first)
     others = np.random.default_rng(size + 1).integers(0, max(1, size // 2), size).astype(np.int32)
     assert np.array_equal(_among_sorted(others, _distinct(ids)), np.isin(others, ids))
+
+
+@pytest.mark.parametrize("share", [0.0, 0.003, 0.3, 0.97, 1.0])
+def test_masks_select_what_boolean_indexing_selects(share):
+    """search._kept and _first_true stand in for column[mask] and np.flatnonzero(mask)[:count] (boolean
+    indexing is slow in NumPy 2.4 where a mask has no pattern)."""
+    rng = np.random.default_rng(int(share * 1000))
+    mask = rng.random(5000) < share
+    ranks, ids = rng.random(5000), np.arange(5000, dtype=np.int32)
+    kept_ranks, kept_ids = _kept(mask, ranks, ids)
+    assert np.array_equal(kept_ranks, ranks[mask]) and np.array_equal(kept_ids, ids[mask])
+    if mask.all():
+        assert kept_ranks is ranks, "nothing to drop: the column itself, not a copy"
+    for count in (0, 1, 20, 200, 4999, 6000):  # past the first span (64), its widenings, and all
+        assert np.array_equal(_first_true(mask, count), np.flatnonzero(mask)[:count]), count
 
 
 def test_a_search_reads_on_a_pooled_connection_it_gives_back(app, client, make):
