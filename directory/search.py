@@ -538,6 +538,22 @@ class _Bounds(NamedTuple):
     highs: np.ndarray
 
 
+def _nearest_first(chord2: np.ndarray, limit: int, radius: float) -> np.ndarray:
+    """Positions of the `limit` shortest chords (all, if fewer), shortest first.
+
+    A page needs a few dozen of a circle's places, up to 93,000: partitioning them all cost a search 0.4 ms.
+    So first those under a guess at the limit-th chord, as if the places were spread evenly over the circle
+    (the share `limit` of its area, times four), widened until there are enough; then only those.
+    """
+    if limit >= len(chord2):
+        return np.argsort(chord2, kind="stable")
+    guess = 4.0 * radius * radius * limit / len(chord2)
+    while len(near := np.flatnonzero(chord2 <= guess)) < limit:
+        guess = max(4.0 * guess, 1e-6)  # grows past every chord, so stops
+    order = near[np.argpartition(chord2[near], limit - 1)[:limit]]
+    return order[np.argsort(chord2[order], kind="stable")]
+
+
 def _within(circle: _Circle, nearest: _Nearest, limit: int):
     """The listings nearest the centre, with bounds on their distances.
 
@@ -550,11 +566,7 @@ def _within(circle: _Circle, nearest: _Nearest, limit: int):
     outside gets its geodesic (low == high), as does one measured before.
     """
     count = len(circle.chord2)
-    if limit < count:
-        order = np.argpartition(circle.chord2, limit - 1)[:limit]
-        order = order[np.argsort(circle.chord2[order], kind="stable")]
-    else:
-        order = np.argsort(circle.chord2, kind="stable")
+    order = _nearest_first(circle.chord2, limit, circle.radius)
     chord2 = circle.chord2[order]
     radius = circle.radius
     if limit < count:

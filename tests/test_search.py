@@ -18,8 +18,8 @@ from werkzeug.datastructures import MultiDict
 from directory import database
 from directory.extensions import db
 from directory.geo import lookup_zip
-from directory.search import (_among_sorted, _distinct, _distinct_first, _first_true, _kept, parse_search_args,
-                              run_search)
+from directory.search import (_among_sorted, _distinct, _distinct_first, _first_true, _kept, _nearest_first,
+                              parse_search_args, run_search)
 
 CHICAGO = lookup_zip("60614")
 ORIGIN = (CHICAGO.lat, CHICAGO.lon)
@@ -579,6 +579,19 @@ def test_masks_select_what_boolean_indexing_selects(share):
         assert kept_ranks is ranks, "nothing to drop: the column itself, not a copy"
     for count in (0, 1, 20, 200, 4999, 6000):  # past the first span (64), its widenings, and all
         assert np.array_equal(_first_true(mask, count), np.flatnonzero(mask)[:count]), count
+
+
+@pytest.mark.parametrize("spread", ["even", "crowded centre", "empty centre"])
+def test_nearest_first_is_the_shortest_chords_in_order(spread):
+    """search._nearest_first looks among the chords under a guess first; it must give what a full sort does."""
+    rng = np.random.default_rng(len(spread))
+    radius = 50.0
+    miles = {"even": radius * np.sqrt(rng.random(20_000)), "crowded centre": radius * rng.random(20_000) ** 3,
+             "empty centre": radius * (0.9 + 0.1 * rng.random(20_000))}[spread]
+    chord2 = miles * miles
+    for limit in (1, 41, 266, 19_999, 20_000, 30_000):
+        order = _nearest_first(chord2, limit, radius)
+        assert np.array_equal(order, np.argsort(chord2, kind="stable")[:limit]), limit
 
 
 def test_a_search_reads_on_a_pooled_connection_it_gives_back(app, client, make):
