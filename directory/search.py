@@ -37,6 +37,7 @@ a trigram index narrows to the few cards that can hold them (_with_words).
 from __future__ import annotations
 
 import math
+from copy import copy
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, NamedTuple
 
@@ -361,11 +362,16 @@ class _WordsAmong:
         self.words = [word.lower() for word in words]
         self.every: np.ndarray | None = None  # every listing with the words, once known
         self.more_than = -1  # there are more listings with the words than this
+        self.checked: np.ndarray | None = None  # the first candidates whose cards were read (sorted, distinct)
+        self.holding = np.empty(0, dtype=np.int64)  # those of them with the words
 
     def among(self, candidates: np.ndarray) -> np.ndarray:
-        """The listings with the words: of `candidates`, or more (every one, when that was cheaper)."""
+        """The listings with the words: of `candidates` (sorted, distinct), or more (every one, when that
+        was cheaper)."""
         if len(candidates) == 0:
             return candidates
+        if self.every is None and self.checked is not None and _among_sorted(candidates, self.checked).all():
+            return self.holding  # _find asked for all its candidates first
         if self.every is None and len(candidates) > self.more_than:
             # At most one more than the candidates: the index stops there (FTS5 alone, not joined to the
             # cards: SQLite would then scan the cards and probe the index with each).
@@ -377,7 +383,12 @@ class _WordsAmong:
                 self.every = np.array(found, dtype=np.int64) if decided else self._by_key(found)
             else:
                 self.more_than = len(candidates)
-        return self.every if self.every is not None else self._by_key(candidates.tolist())
+        if self.every is not None:
+            return self.every
+        holding = self._by_key(candidates.tolist())
+        if self.checked is None:
+            self.checked, self.holding = candidates, holding
+        return holding
 
     def _by_key(self, listing_ids: list[int]) -> np.ndarray:
         """Those of these listings whose cards hold the words."""
@@ -715,6 +726,24 @@ def run_search(query: SearchQuery, state=None, keep_rows: bool = True) -> Search
     return SearchPage(query=query, center=center, total=total, hits=hits)
 
 
+def _candidates(center: Centroid, radius: float, where: _Where, places: place_index.Places) -> np.ndarray:
+    """The listings a search near a place checks for its words (sorted, distinct): those in the circle and the
+    remote-only ones serving its areas that pass the other filters.
+
+    Asked one part at a time, a common word was looked up in the index up to as many listings as the circle
+    held, then, the index holding more, looked for on every one of the circle's cards, then on the areas'
+    (at a million listings, hundreds of milliseconds each). Asked once for all of them, the index's answer
+    is often the whole one (there are no more listings with the word than candidates), or else the cards
+    are read once."""
+    plain = copy(where)
+    plain.words = None
+    ids = [_Circle(center, radius, plain, places).listing_id]
+    for area in _remote_areas(center):
+        at = places.remote.in_area(area)
+        ids.append(_kept(plain.passes(places.remote, at), places.remote.listing_id[at])[0])
+    return _distinct(np.concatenate(ids))
+
+
 def _find(query: SearchQuery, center: Centroid | None, connection, state) -> tuple[int, list[Row]]:
     """(total, the page's rows)."""
     start = (query.page - 1) * query.per_page
@@ -724,6 +753,8 @@ def _find(query: SearchQuery, center: Centroid | None, connection, state) -> tup
     if center is None:  # every listing that passes, by name: each has one entry in ANY_PLACE
         total, listing_ids = _page_in_areas(places.remote, where, (search_index.ANY_PLACE,), start, query.per_page)
         return total, [(lid, None, None) for lid in listing_ids]
+    if where.words is not None:  # one look-up of the words for the circle and the areas, not one each
+        where.words.among(_candidates(center, query.radius, where, places))
     circle = _Circle(center, query.radius, where, places)
     nearest = _Nearest(center)
     near_total = _count_near(circle, nearest)

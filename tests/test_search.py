@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 from geopy.distance import geodesic
+from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
 from directory import database
@@ -325,6 +326,31 @@ def test_words_found_through_the_index_are_what_a_scan_finds(make, far_away):
         assert set(search(zip="60614", q=q, per_page=50)) == wanted & near, q
         assert set(search(q=q, per_page=50)) == wanted, q
     assert _scanned_ids("lakeside") and _scanned_ids("café")  # the texts are found at all
+
+
+def test_a_search_near_a_place_looks_its_words_up_once(make):
+    """The circle's and the areas' candidates are asked about together (search._candidates): one look-up in
+    the index and, when it holds more listings with the words than there are candidates, one read of their
+    cards, not one of each per part."""
+    near = {make.listing(zip="60614", name=f"Lakeside {k}", commit=False) for k in range(6)}
+    near |= {make.listing(service_area=[area], delivery=["online"], name=f"Lakeside {area}", commit=False)
+             for area in ("IL", "US")}
+    for k in range(10):  # more listings with the word than the search has candidates
+        make.listing(zip="10001", name=f"Lakeside far {k}", commit=False)
+    make.listing(zip="60614", name="Prairie", commit=False)
+    db.session.commit()
+    statements = []
+
+    def seen(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        found = search(zip="60614", q="lakeside", per_page=50)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert set(found) == {item.id for item in near}
+    assert len([s for s in statements if re.search(r"FROM search_(card|words)\b", s)]) == 2, statements
 
 
 def test_the_words_follow_a_listing_and_its_organization(make):
