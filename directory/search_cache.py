@@ -179,11 +179,11 @@ def cached_json(query, compute: Callable[[object], dict]):
     behind a miss does not read it again.
     """
     cache = get_cache()
-    if cache is None:
-        return _json_response(_encode(compute(None)))
-    connection = database.read_connection()
-    state = search_index.current_state(connection)
-    generation = search_index.cache_generation(connection, state)
+    state = generation = None
+    if cache is not None:
+        connection = database.read_connection()
+        state = search_index.current_state(connection)
+        generation = search_index.cache_generation(connection, state)
     if generation is None:
         return _json_response(_encode(compute(state)))
     # The body's guidance is in the reader's language, and its URLs start with this request's (what the
