@@ -32,7 +32,8 @@ Results show ResultCards (result_cards.py), each stored as one JSON text and
 read by key, not Listing objects.
 
 A search's words (q) are LIKEs on each card's words (SearchCard.words), which
-a trigram index narrows to the few cards that can hold them (_with_words).
+a trigram index narrows to the few cards that can hold them (_with_words); on
+SQLite the index alone answers for words in ASCII (_fts_phrases).
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 import numpy as np
 from flask import current_app
-from sqlalchemy import and_, column, exists, func, inspect, select, table
+from sqlalchemy import and_, column, exists, func, inspect, select, table, text
 from sqlalchemy.orm import selectinload
 
 from . import database, place_index, search_cache, search_index
@@ -251,8 +252,10 @@ def _indexable(word: str) -> bool:
 
 
 def _fts_decides(words: list[str]) -> bool:
-    """Whether what _fts_candidates finds for these words is the answer: when it looked every one up."""
-    return all(_indexable(word) for word in words)
+    """Whether what _fts_candidates finds for these words is the answer: when it looked every one up and
+    every one is ASCII, whose letters the index's MATCH and SQLite's LIKE fold alike (search_index.fold_words).
+    For another word the index may find more (É for é, where the LIKE folds ASCII only)."""
+    return all(_indexable(word) and word.isascii() for word in words)
 
 
 def _has_search_words(connection) -> bool:
@@ -269,10 +272,10 @@ def _with_words(words: list[str]):
     Each word is a LIKE on the card's words (SearchCard.words: those texts joined by a character no word
     holds, so the same as a LIKE on each text), with the database's lower(). A trigram index finds the
     few cards that can match: PostgreSQL's pg_trgm index serves these LIKEs themselves; on SQLite the
-    FTS5 table search_words answers for the words it can look up (_fts_candidates), and the LIKEs for
+    FTS5 table search_words answers for ASCII words it can look up (_fts_candidates), and the LIKEs for
     the others only check what it found.
     """
-    words = [word.lower() for word in words]
+    words = _search_words(words)
     candidates = _fts_candidates(words)
     if candidates is not None and _fts_decides(words):
         return candidates
@@ -280,20 +283,36 @@ def _with_words(words: list[str]):
     return stmt if candidates is None else stmt.where(SearchCard.listing_id.in_(candidates))
 
 
-def _fts_candidates(words: list[str]):
-    """On SQLite with the FTS5 table search_words, the ids of the cards that hold these (lowercase) words, of
-    those it can look up, as a SELECT; else None.
+def _fts_phrases(words: list[str]) -> str | None:
+    """On SQLite with the FTS5 table search_words, what it MATCHes to find the cards that may hold these
+    (lowercase, folded) words, of those it can look up; else None.
 
-    Its LIKE is SQLite's own: the trigram index (which folds case in every alphabet) finds the cards that
-    may match, and SQLite then tests each one's words with the LIKE (FTS5 leaves that test to it). For a
-    word without wildcards that is what the LIKE on lower(words) finds: SQLite's LIKE and lower() both fold
-    ASCII letters only (tests/test_search.py's WORD_TEXTS check it in several alphabets). A word with a LIKE
-    wildcard, or too short for trigrams, is left to the LIKEs (_fts_decides)."""
+    Each word is a phrase of its trigrams: a card matches when its words hold the word, case folded as
+    Unicode folds it. That is at least what the LIKEs find, and for ASCII words exactly that (_fts_decides;
+    tests/test_search.py's WORD_TEXTS check it in several alphabets), from the index alone: a LIKE on the
+    FTS5 table (what this was) reads every card the index finds, to test it, five times as long a listing.
+    A word with a LIKE wildcard, or too short for trigrams, is left to the LIKEs."""
     indexed = [word for word in words if _indexable(word)]
     connection = database.read_connection()
     if not (indexed and connection.dialect.name == "sqlite" and _has_search_words(connection)):
         return None
-    return select(_SEARCH_WORDS.c.rowid).where(*(_SEARCH_WORDS.c.words.like(f"%{word}%") for word in indexed))
+    return " AND ".join('"' + word.replace('"', '""') + '"' for word in indexed)  # a phrase's text is literal
+
+
+_FTS_IDS = "SELECT rowid FROM search_words WHERE search_words MATCH ? LIMIT ?"  # _fts_candidates, for driver_rows
+
+
+def _fts_candidates(words: list[str]):
+    """_fts_phrases' cards as a SELECT of their ids, or None."""
+    phrases = _fts_phrases(words)
+    if phrases is None:
+        return None
+    return select(_SEARCH_WORDS.c.rowid).where(text("search_words MATCH :phrases").bindparams(phrases=phrases))
+
+
+def _search_words(words: list[str]) -> list[str]:
+    """A search's words as cards' words are kept: lowercase, folded (search_index.fold_words)."""
+    return [search_index.fold_words(word.lower()) for word in words]
 
 
 def _likes(words: list[str]) -> list:
@@ -346,41 +365,49 @@ class _Where:
         for word, bits in self.masks:
             keep &= ((entries.bits_1 if word == 1 else entries.bits_2)[at] & bits) != 0
         if self.words is not None:
-            listing_ids = entries.listing_id[at]
-            keep &= np.isin(listing_ids, self.words.among(_distinct(_kept(keep, listing_ids)[0])))
+            rows = np.flatnonzero(keep)
+            listing_ids = entries.listing_id[at].take(rows)
+            keep[rows] = _among_sorted(listing_ids, self.words.among(_distinct(listing_ids)))
         return keep
 
 
 class _WordsAmong:
     """Which of a search's candidate listings have its words, at the cost of the cheaper of two ways: every
-    listing with the words, when there are no more of them than candidates (a trigram index finds a rare
-    word's few), else the candidates' own cards, read by key (a common word: "cancer" is in most)."""
+    listing with the words, when there are not many more of them than candidates (a trigram index finds a
+    rare word's few), else the candidates' own cards, read by key (a common word: "cancer" is in most)."""
 
     KEYS_A_STATEMENT = 10_000  # under SQLite's 32,766 and PostgreSQL's 65,535 parameters
+    # The FTS5 index gives a listing with the words in a fifth of the time a card takes to read by key
+    # (bench/README.md, tenth round): where it decides alone, it may find up to this many a candidate.
+    INDEX_IDS_A_CARD = 4
 
     def __init__(self, words: list[str]):
-        self.words = [word.lower() for word in words]
+        self.words = _search_words(words)
         self.every: np.ndarray | None = None  # every listing with the words, once known
         self.more_than = -1  # there are more listings with the words than this
         self.checked: np.ndarray | None = None  # the first candidates whose cards were read (sorted, distinct)
         self.holding = np.empty(0, dtype=np.int64)  # those of them with the words
 
     def among(self, candidates: np.ndarray) -> np.ndarray:
-        """The listings with the words: of `candidates` (sorted, distinct), or more (every one, when that
-        was cheaper)."""
+        """The listings with the words (sorted, distinct): of `candidates` (sorted, distinct), or more (every
+        one, when that was cheaper)."""
         if len(candidates) == 0:
             return candidates
         if self.every is None and self.checked is not None and _among_sorted(candidates, self.checked).all():
             return self.holding  # _find asked for all its candidates first
         if self.every is None and len(candidates) > self.more_than:
-            # At most one more than the candidates: the index stops there (FTS5 alone, not joined to the
-            # cards: SQLite would then scan the cards and probe the index with each).
-            probe = _fts_candidates(self.words)
-            found = database.read_connection().scalars((_with_words(self.words) if probe is None else probe)
-                                       .limit(len(candidates) + 1)).all()
-            if len(found) <= len(candidates):  # every one with the words (FTS5's once the LIKEs it left agree)
-                decided = probe is None or _fts_decides(self.words)
-                self.every = np.array(found, dtype=np.int64) if decided else self._by_key(found)
+            # The index stops one past the bound (FTS5 alone, not joined to the cards: SQLite would then
+            # scan the cards and probe the index with each).
+            phrases = _fts_phrases(self.words)
+            decided = phrases is None or _fts_decides(self.words)
+            bound = len(candidates) * (self.INDEX_IDS_A_CARD if phrases is not None and decided else 1)
+            connection = database.read_connection()
+            if phrases is None:
+                found = connection.scalars(_with_words(self.words).limit(bound + 1)).all()
+            else:  # on the driver's connection: SQLAlchemy's rows took three times what the index did
+                found = [listing_id for listing_id, in database.driver_rows(connection, _FTS_IDS, (phrases, bound + 1))]
+            if len(found) <= bound:  # every one with the words (FTS5's once the LIKEs it left agree)
+                self.every = _distinct(np.array(found, dtype=np.int64)) if decided else self._by_key(found)
             else:
                 self.more_than = len(candidates)
         if self.every is not None:
@@ -391,13 +418,13 @@ class _WordsAmong:
         return holding
 
     def _by_key(self, listing_ids: list[int]) -> np.ndarray:
-        """Those of these listings whose cards hold the words."""
+        """Those of these listings whose cards hold the words (sorted, distinct)."""
         found = []
         for start in range(0, len(listing_ids), self.KEYS_A_STATEMENT):
             keys = listing_ids[start:start + self.KEYS_A_STATEMENT]
             found += database.read_connection().scalars(
                 select(SearchCard.listing_id).where(SearchCard.listing_id.in_(keys), *_likes(self.words))).all()
-        return np.array(found, dtype=np.int64)
+        return _distinct(np.array(found, dtype=np.int64))
 
 
 # NumPy 2.4's np.unique hashes, then sorts what it found: 6 times as long as sorting alone for 1,000 ids,
@@ -431,11 +458,20 @@ def _distinct_first(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _kept(_run_starts(ordered), ordered, order)
 
 
+_TABLE_SPAN = 1 << 22  # the widest range of ids _among_sorted looks up in a table (a byte each)
+
+
 def _among_sorted(values: np.ndarray, distinct: np.ndarray) -> np.ndarray:
-    """np.isin(values, distinct) for sorted, distinct `distinct` (_distinct's), by binary search: np.isin
-    sorts both again (2 ms for the 93,000 places of a 100-mile circle around Manhattan at a million)."""
+    """np.isin(values, distinct) for sorted, distinct `distinct` (_distinct's). np.isin chooses by the sizes
+    alone between a table of the ids `distinct` spans and sorting both again (2 ms for the 93,000 places of
+    a 100-mile circle around Manhattan at a million; 12 ms for 40,000 against the 45,000 listings with a
+    word). Here: by binary search for a few values (10 in a million ids: 4 µs, the table 43), in the table
+    for many, where the binary search's misses cost more than filling it (10,000: 1.6 ms against 0.3)."""
     if len(distinct) == 0:
         return np.zeros(len(values), dtype=bool)
+    span = int(distinct[-1] - distinct[0]) + 1
+    if span <= _TABLE_SPAN and len(values) >= span >> 10:
+        return np.isin(values, distinct, kind="table")
     at = np.minimum(np.searchsorted(distinct, values), len(distinct) - 1)
     return distinct[at] == values
 

@@ -20,7 +20,7 @@ from directory import database
 from directory.extensions import db
 from directory.geo import lookup_zip
 from directory.search import (_among_sorted, _distinct, _distinct_first, _first_true, _kept, _nearest_first,
-                              parse_search_args, run_search)
+                              _WordsAmong, parse_search_args, run_search)
 
 CHICAGO = lookup_zip("60614")
 ORIGIN = (CHICAGO.lat, CHICAGO.lon)
@@ -35,6 +35,17 @@ def search(**params) -> list[int]:
     """Listing ids, in order, from run_search with the same parsing the views use."""
     page = run_search(parse_search_args(MultiDict(_pairs(params))))
     return [hit.listing.id for hit in page.hits]
+
+
+def _every_page(**params) -> list[int]:
+    """search's ids, page after page of 50 until one is short."""
+    found, page = [], 1
+    while True:
+        ids = search(**params, per_page=50, page=page)
+        found += ids
+        if len(ids) < 50:
+            return found
+        page += 1
 
 
 def _pairs(params: dict) -> list[tuple[str, str]]:
@@ -309,10 +320,11 @@ def _scanned_ids(q: str) -> set[int]:
     return set(db.session.scalars(select(Listing.id).where(*clauses)))
 
 
-@pytest.mark.parametrize("far_away", [0, 3], ids=["few-with-the-words", "more-with-the-words-than-near"])
+@pytest.mark.parametrize("far_away", [0, 3 * _WordsAmong.INDEX_IDS_A_CARD],
+                         ids=["few-with-the-words", "more-with-the-words-than-near"])
 def test_words_found_through_the_index_are_what_a_scan_finds(make, far_away):
     """Near a ZIP, the words are checked either on every listing that has them or on the candidates' own
-    cards (_WordsAmong): with copies of the texts far away, more listings have the words than are near."""
+    cards (_WordsAmong): with copies of the texts far away, many more listings have the words than are near."""
     near = set()
     for name, description, description_es, organization in WORD_TEXTS:
         near.add(make.listing(zip="60614", name=name, description=description, description_es=description_es,
@@ -323,34 +335,125 @@ def test_words_found_through_the_index_are_what_a_scan_finds(make, far_away):
     make.listing(zip="60614", name="Lakeside Draft", status="pending")  # never found
     for q in WORDS:
         wanted = _scanned_ids(q)
-        assert set(search(zip="60614", q=q, per_page=50)) == wanted & near, q
-        assert set(search(q=q, per_page=50)) == wanted, q
+        assert set(_every_page(zip="60614", q=q)) == wanted & near, q
+        assert set(_every_page(q=q)) == wanted, q
     assert _scanned_ids("lakeside") and _scanned_ids("café")  # the texts are found at all
+
+
+def _words_looked_up(**params) -> tuple[list[int], list[str]]:
+    """A search's listing ids, and the statements it ran to find its words (on search_card or search_words;
+    not the read of its page's cards)."""
+    statements = []
+    connection = db.session.connection()  # the one searches read on (database.read_connection)
+    if connection.dialect.name == "sqlite":  # every statement, database.driver_rows' too
+        driver = connection.connection.driver_connection
+        driver.set_trace_callback(statements.append)
+        try:
+            found = search(**params)
+        finally:
+            driver.set_trace_callback(None)
+    else:  # words are looked up through SQLAlchemy there
+        def seen(_connection, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            found = search(**params)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+    return found, [s for s in statements if re.search(r"FROM search_(card|words)\b", s) and "SELECT body" not in s]
+
+
+def _lakeside(make, far: int) -> set[int]:
+    """Listings with the word "lakeside": 8 of the 9 candidates of a search near 60614 (6 there, 2 remote
+    ones serving Illinois or the country), and `far` more in New York. The ids of the 8."""
+    near = {make.listing(zip="60614", name=f"Lakeside {k}", commit=False) for k in range(6)}
+    near |= {make.listing(service_area=[area], delivery=["online"], name=f"Lakeside {area}", commit=False)
+             for area in ("IL", "US")}
+    for k in range(far):
+        make.listing(zip="10001", name=f"Lakeside far {k}", commit=False)
+    make.listing(zip="60614", name="Prairie", commit=False)
+    db.session.commit()
+    return {item.id for item in near}
 
 
 def test_a_search_near_a_place_looks_its_words_up_once(make):
     """The circle's and the areas' candidates are asked about together (search._candidates): one look-up in
-    the index and, when it holds more listings with the words than there are candidates, one read of their
-    cards, not one of each per part."""
-    near = {make.listing(zip="60614", name=f"Lakeside {k}", commit=False) for k in range(6)}
-    near |= {make.listing(service_area=[area], delivery=["online"], name=f"Lakeside {area}", commit=False)
-             for area in ("IL", "US")}
-    for k in range(10):  # more listings with the word than the search has candidates
-        make.listing(zip="10001", name=f"Lakeside far {k}", commit=False)
-    make.listing(zip="60614", name="Prairie", commit=False)
-    db.session.commit()
-    statements = []
+    the index and, when it holds many more listings with the words than there are candidates, one read of
+    their cards, not one of each per part."""
+    near = _lakeside(make, far=10 * _WordsAmong.INDEX_IDS_A_CARD)  # far more with the word than candidates
+    found, statements = _words_looked_up(zip="60614", q="lakeside", per_page=50)
+    assert set(found) == near
+    assert len(statements) == 2, statements
+    assert "search_words" in statements[0] or db.engine.dialect.name != "sqlite", statements
 
-    def seen(_connection, _cursor, statement, *_args):
-        statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", seen)
+def test_the_index_alone_finds_an_ascii_word(make):
+    """On SQLite, where the FTS5 index holds no more listings with an ASCII word than a few times the
+    candidates, its MATCH is the whole answer: no card is read for the words (_fts_decides)."""
+    near = _lakeside(make, far=10)
+    found, statements = _words_looked_up(zip="60614", q="Lakeside", per_page=50)
+    assert set(found) == near
+    if db.engine.dialect.name == "sqlite":
+        assert len(statements) == 1 and "MATCH" in statements[0], statements
+
+
+def test_long_s_and_the_kelvin_sign_are_s_and_k(make):
+    """The two characters outside ASCII that the FTS5 index folds to ASCII letters are kept and read folded
+    (search_index.fold_words), so a search finds the same on either database, through the index or not."""
+    long_s = make.listing(zip="60614", name="\u017fupport Circle")
+    kelvin = make.listing(zip="60614", name="\u212aindred Group")
+    plain = make.listing(zip="60614", name="Support Kindred Circle")
+    for q, wanted in (("support", {long_s.id, plain.id}), ("\u017fupport", {long_s.id, plain.id}),
+                      ("kindred", {kelvin.id, plain.id}), ("\u212aINDRED", {kelvin.id, plain.id}),
+                      ("su", {long_s.id, plain.id}), ("\u212a", {kelvin.id, plain.id})):
+        assert set(search(zip="60614", q=q)) == wanted, q
+        assert set(search(q=q)) == wanted, q
+
+
+def test_the_migration_folds_the_words_already_kept(make):
+    """Cards written before words were folded get folded words (migration a3e7c5f1d9b4), and the index
+    follows them (SQLite's triggers)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    item = make.listing(zip="60614", name="Support Circle")
+    generation = db.session.execute(text("SELECT generation FROM search_index_state")).scalar()
+    downgrade(revision="c9e4a7f2d1b8")
     try:
-        found = search(zip="60614", q="lakeside", per_page=50)
+        db.session.execute(text("UPDATE search_card SET words = :words WHERE listing_id = :id"),
+                           {"words": "\u017fupport \u212aindred", "id": item.id})
+        db.session.commit()
     finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
-    assert set(found) == {item.id for item in near}
-    assert len([s for s in statements if re.search(r"FROM search_(card|words)\b", s)]) == 2, statements
+        upgrade()
+    assert db.session.execute(text("SELECT words FROM search_card WHERE listing_id = :id"),
+                              {"id": item.id}).scalar() == "support kindred"
+    assert db.session.execute(text("SELECT generation FROM search_index_state")).scalar() != generation
+    assert search(q="support") == search(q="kindred") == [item.id]
+
+
+def test_only_long_s_and_the_kelvin_sign_fold_to_ascii_in_the_index():
+    """What _fts_decides rests on: of every code point outside ASCII, SQLite's FTS5 trigram tokenizer folds
+    exactly these two to an ASCII character (a change of SQLite's tables would show here)."""
+    import sqlite3
+    import string
+
+    from directory.search_index import fold_words
+
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.execute("CREATE VIRTUAL TABLE t USING fts5(w, tokenize='trigram', detail='none')")
+    except sqlite3.OperationalError:
+        pytest.skip("this SQLite has no FTS5")
+    connection.executemany("INSERT INTO t(rowid, w) VALUES (?, ?)",
+                           ((cp, f"q{chr(cp)}q") for cp in range(0x80, 0x110000) if not 0xD800 <= cp <= 0xDFFF))
+    folded = {}
+    for character in sorted(set(string.printable) - set(string.ascii_uppercase)):  # MATCH folds A as a
+        phrase = '"q' + character.replace('"', '""') + 'q"'
+        for cp, in connection.execute("SELECT rowid FROM t WHERE t MATCH ?", (phrase,)):
+            folded[chr(cp)] = character
+    assert folded == {"\u017f": "s", "\u212a": "k"}
+    assert {c: fold_words(c) for c in folded} == folded
 
 
 def test_the_words_follow_a_listing_and_its_organization(make):
@@ -590,6 +693,17 @@ def test_distinct_ids_are_what_numpy_unique_gives(size):
     assert np.array_equal(found_ids, expected_ids) and np.array_equal(found_first, expected_first)
     others = np.random.default_rng(size + 1).integers(0, max(1, size // 2), size).astype(np.int32)
     assert np.array_equal(_among_sorted(others, _distinct(ids)), np.isin(others, ids))
+
+
+@pytest.mark.parametrize("values, span", [(0, 10), (5, 1_000_000), (3_000, 1_000_000), (2_000, 50_000_000)],
+                         ids=["none", "few-binary-search", "many-table", "too-wide-for-a-table"])
+def test_membership_is_what_numpy_isin_gives(values, span):
+    """_among_sorted answers np.isin by binary search or in a table of ids, as it judges cheaper: both the
+    same, values outside the span included."""
+    rng = np.random.default_rng(values)
+    distinct = _distinct(rng.integers(1, span, 500))
+    others = np.concatenate([rng.integers(0, span + 10, values), rng.choice(distinct, values // 2 + 1)])
+    assert np.array_equal(_among_sorted(others, distinct), np.isin(others, distinct))
 
 
 @pytest.mark.parametrize("share", [0.0, 0.003, 0.3, 0.97, 1.0])
