@@ -706,6 +706,46 @@ def test_membership_is_what_numpy_isin_gives(values, span):
     assert np.array_equal(_among_sorted(others, distinct), np.isin(others, distinct))
 
 
+@pytest.mark.parametrize("positions", ["slice", "array"])
+def test_filters_in_parts_pass_what_they_pass_at_once(app, positions):
+    """_Where.passes takes many entries a part at a time: the same as the masks over all of them at once."""
+    from types import SimpleNamespace
+
+    from directory.search import _Where
+    from directory.search_cache import today
+    from directory import search_index
+
+    count = 3 * 65536 + 7
+    rng = np.random.default_rng(7)
+    entries = SimpleNamespace(bits_1=rng.integers(0, 1 << 62, count + 50), bits_2=rng.integers(0, 1 << 62, count + 50),
+                              fresh=rng.integers(today().toordinal() - 3, today().toordinal() + 3, count + 50).astype(np.int32))
+    where = _Where(parse_search_args(MultiDict([("audience", "patients"), ("cost", "free"), ("delivery", "online")])))
+    at = slice(20, 20 + count) if positions == "slice" else np.sort(rng.choice(count + 50, count, replace=False))
+    expected = entries.fresh[at] >= today().toordinal()
+    for field, code in (("audience", "patients"), ("cost", "free"), ("delivery", "online")):
+        word, _ = search_index.BIT_LAYOUT[field]
+        expected &= ((entries.bits_1 if word == 1 else entries.bits_2)[at] & search_index.mask(field, [code])) != 0
+    assert 0 < np.count_nonzero(expected) < count
+    assert np.array_equal(where.passes(entries, at), expected)
+    keep = rng.random(count) < 0.5
+    assert np.array_equal(where.passes(entries, at, keep=keep.copy()), expected & keep)
+
+
+@pytest.mark.parametrize("count", [0, 1, 3 * 65536 + 7])
+def test_chords_in_parts_are_the_same_numbers(count):
+    """search._chords2 computes a part at a time what the formula over every place gives, to the last bit."""
+    from types import SimpleNamespace
+
+    from directory.search import _chords2
+
+    rng = np.random.default_rng(count)
+    places = SimpleNamespace(**{axis: rng.uniform(-1, 1, count + 10) for axis in "xyz"})
+    at = np.sort(rng.choice(count + 10, count, replace=False))
+    center = (0.3, -0.2, 0.9)
+    expected = (places.x[at] - center[0]) ** 2 + (places.y[at] - center[1]) ** 2 + (places.z[at] - center[2]) ** 2
+    assert np.array_equal(_chords2(places, at, center), expected)
+
+
 @pytest.mark.parametrize("share", [0.0, 0.003, 0.3, 0.97, 1.0])
 def test_masks_select_what_boolean_indexing_selects(share):
     """search._kept and _first_true stand in for column[mask] and np.flatnonzero(mask)[:count] (boolean
