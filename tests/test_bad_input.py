@@ -112,6 +112,8 @@ def test_bad_input_is_a_clear_400(client, make, path, pairs, field):
     pytest.param([("zip", "60614"), ("q", MARKUP)], id="markup-in-q"),
     pytest.param([("zip", "60614"), ("q", SQL)], id="sql-in-q"),
     pytest.param([("zip", "60614"), ("q", "x" * 200)], id="q-200-chars"),
+    pytest.param([("zip", "60614"), ("q", '"support" OR NEAR(a b) * ^col:x """ -')], id="fts5-syntax-in-q"),
+    pytest.param([("q", '"support" OR NEAR(a b) * ^col:x """ -')], id="fts5-syntax-in-q-no-zip"),
     pytest.param([("zip", "60614")] + [("delivery", "online")] * 20, id="20-deliveries"),
     pytest.param([("zip", "60614"), ("radius", "1")], id="radius-1"),
     pytest.param([("zip", "60614"), ("radius", "500")], id="radius-500"),

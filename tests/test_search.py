@@ -298,10 +298,12 @@ WORD_TEXTS = [
     ("100% Together", "Team_A walks; back\\slash club.", "", "Hope Alliance"),
     ("Circle", "Lake", "side", "Hope"),
     ("Plain Group", "nothing special", None, "Org"),
+    ('Say "Circle" OR* NEAR(club)', 'col:x ^start """ - AND', None, "Quote Org"),  # FTS5's query syntax, as text
 ]
 WORDS = ["lakeside", "LAKE", "hope circle", "café", "CAFÉ", "ñandú", "español", "école", "ÉCOLE", "straße", "strasse",
          "k", "\u212a", "ωmega", "ΩMEGA", "100%", "%", "team_a", "_", "back\\slash", "ci", "le", "lakeside hope",
-         "side hope", "eside", "alliance prairie", "semana café", "zzz", "a", "oup", "ca\x1ffé"]
+         "side hope", "eside", "alliance prairie", "semana café", "zzz", "a", "oup", "ca\x1ffé",
+         '"circle"', "or*", "near(club)", '"""', "col:x", "^start", '"" and', "- and"]
 
 
 def _scanned_ids(q: str) -> set[int]:
@@ -337,7 +339,7 @@ def test_words_found_through_the_index_are_what_a_scan_finds(make, far_away):
         wanted = _scanned_ids(q)
         assert set(_every_page(zip="60614", q=q)) == wanted & near, q
         assert set(_every_page(q=q)) == wanted, q
-    assert _scanned_ids("lakeside") and _scanned_ids("café")  # the texts are found at all
+    assert _scanned_ids("lakeside") and _scanned_ids("café") and _scanned_ids('"""')  # the texts are found at all
 
 
 def _words_looked_up(**params) -> tuple[list[int], list[str]]:
