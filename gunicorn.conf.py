@@ -19,7 +19,11 @@ GC_THRESHOLDS = (20_000, 20, 100)
 # when freed, only above a threshold that rises to the size of each such block freed: after the first
 # reload, new columns came from the heap, which keeps what is freed. A worker at a million listings then
 # held 280-340 MB instead of 235 (bench/README.md, seventh round). A fixed threshold keeps them mapped.
-MMAP_THRESHOLD = 128 * 1024
+# At 2 MiB: a million listings' columns are larger (1.7-8.8 MB), and a search's own arrays, up to a
+# 100-mile circle's 200,000 places (1.6 MB), come from the heap and its pages are used again; at 128 KiB
+# each was a new map whose every page faulted in (a million: API p50 3.0-5.2 -> 2.1-2.2 ms, the same
+# memory: bench/README.md, tenth round).
+MMAP_THRESHOLD = 2 * 1024 * 1024
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
 
 
