@@ -348,8 +348,8 @@ _PART = 1 << 16  # entries _Where.passes and _chords2 take at a time (a part's a
 _FEW = 1 << 14  # entries they take at once, in NumPy's own arrays (128 KiB at most: from malloc's heap)
 
 
-def _part_of(column: np.ndarray, part: slice | np.ndarray, out: np.ndarray) -> np.ndarray:
-    """column[part]: a view for a slice, else gathered into `out` (no new array)."""
+def _part_of(column: np.ndarray, part: slice | np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """column[part]: a view for a slice, else gathered into `out` (a new array if None)."""
     return column[part] if isinstance(part, slice) else column.take(part, out=out)
 
 
@@ -371,30 +371,31 @@ class _Where:
         marks, if given (changed in place; the words are looked up only for the listings still in).
 
         Many entries are taken a part at a time, each step writing into the same small arrays, which stay
-        in the CPU's cache: over all of them at once every step made a new array of up to a million (as large as a
-        column, so memory mapped and given back each time: gunicorn.conf.py). Three filters over a search
-        without a ZIP's 890,000 entries: 5.1 ms, now 1.8."""
+        in the CPU's cache: over all of them at once every step made a new array of up to a million (as
+        large as a column, so memory mapped and given back each time: gunicorn.conf.py). Three filters over
+        a search without a ZIP's 890,000 entries: 5.1 ms, now 1.8."""
         count = at.stop - at.start if isinstance(at, slice) else len(at)  # place_index's slices have no step
-        if count <= _FEW:  # NumPy's own small arrays cost less than the parts' bookkeeping (5-11 µs)
-            fresh = entries.fresh[at] >= self.today
-            keep = fresh if keep is None else np.logical_and(keep, fresh, out=keep)
-            for word, bits in self.masks:
-                keep &= ((entries.bits_1 if word == 1 else entries.bits_2)[at] & bits) != 0
-            return self._with_words(entries, at, keep)
         keep = np.ones(count, dtype=bool) if keep is None else keep
         length = min(count, _PART)
-        days, scratch = np.empty(length, dtype=entries.fresh.dtype), np.empty(length, dtype=entries.bits_1.dtype)
-        passed = np.empty(length, dtype=bool)
-        columns = [(entries.bits_1 if word == 1 else entries.bits_2, bits) for word, bits in self.masks]
+        buffers = ([None] * 3 if count <= _FEW  # a few: NumPy's own small arrays cost less (5-11 µs)
+                   else [np.empty(length, dtype=entries.fresh.dtype), np.empty(length, dtype=entries.bits_1.dtype),
+                         np.empty(length, dtype=bool)])
         for start in range(0, count, _PART):
             stop = min(count, start + _PART)
-            mine, size = keep[start:stop], stop - start
             part = slice(at.start + start, at.start + stop) if isinstance(at, slice) else at[start:stop]
-            mine &= np.greater_equal(_part_of(entries.fresh, part, days[:size]), self.today, out=passed[:size])
-            for column, bits in columns:
-                np.bitwise_and(_part_of(column, part, scratch[:size]), bits, out=scratch[:size])
-                mine &= np.not_equal(scratch[:size], 0, out=passed[:size])
+            self._filter_part(entries, part, keep[start:stop],
+                              [buffer if buffer is None else buffer[:stop - start] for buffer in buffers])
         return self._with_words(entries, at, keep)
+
+    def _filter_part(self, entries, part: slice | np.ndarray, mine: np.ndarray, buffers: list) -> None:
+        """Narrow `mine` (in place) to the entries at `part` that are fresh and pass the masks; `buffers` (days,
+        bits, passed) are arrays of its length to write the steps into, or None each for new ones."""
+        days, scratch, passed = buffers
+        mine &= np.greater_equal(_part_of(entries.fresh, part, days), self.today, out=passed)
+        for word, bits in self.masks:
+            codes = entries.bits_1 if word == 1 else entries.bits_2
+            masked = np.bitwise_and(_part_of(codes, part, scratch), bits, out=scratch)
+            mine &= np.not_equal(masked, 0, out=passed)
 
     def _with_words(self, entries, at: slice | np.ndarray, keep: np.ndarray) -> np.ndarray:
         """`keep`, narrowed (in place) to the listings with the search's words, if it has any."""
@@ -528,14 +529,14 @@ def _chords2(places: place_index.Places, at: np.ndarray, center: tuple[float, fl
     (z - cz)², the same numbers, a part at a time into one small array (as _Where.passes): over a 100-mile
     circle's 200,000 places at once, its nine new arrays took 4.3 ms, this 3.1."""
     count = len(at)
-    if count <= _FEW:  # NumPy's own small arrays cost less than the parts' bookkeeping
-        return (places.x[at] - center[0]) ** 2 + (places.y[at] - center[1]) ** 2 + (places.z[at] - center[2]) ** 2
-    chord2, scratch = np.empty(count), np.empty(min(count, _PART))
+    chord2 = np.empty(count)
+    scratch = None if count <= _FEW else np.empty(_PART)  # a few: NumPy's own small arrays cost less
     for start in range(0, count, _PART):
         stop = min(count, start + _PART)
-        part, mine, difference = at[start:stop], chord2[start:stop], scratch[:stop - start]
-        for axis, (column, middle) in enumerate(zip((places.x, places.y, places.z), center)):
-            np.subtract(column.take(part, out=difference), middle, out=difference)
+        part, mine = at[start:stop], chord2[start:stop]
+        difference = None if scratch is None else scratch[:stop - start]
+        for axis, (coordinate, middle) in enumerate(zip((places.x, places.y, places.z), center)):
+            difference = np.subtract(coordinate.take(part, out=difference), middle, out=difference)
             if axis == 0:
                 np.multiply(difference, difference, out=mine)
             else:
