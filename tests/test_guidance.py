@@ -126,6 +126,11 @@ def test_each_stale_listing_names_its_own_date(make, app):
     with app.app_context(), app.test_request_context(headers={"Cookie": "lang=es"}):
         spanish = next(n for n in guidance.notes_for(first, TODAY) if n.code == "verification_old")
     assert "2 ene 2026" in spanish.short
+    # and as the API gives them, chosen by their notes' levels and each made once
+    with app.test_request_context():
+        data = {item.id: guidance.short_notes_data(item, TODAY, "en") for item in (first, second, first)}
+    assert {"code": "verification_old", "text": notes[first.id].short} in data[first.id]
+    assert {"code": "verification_old", "text": notes[second.id].short} in data[second.id]
 
 
 def test_every_note_in_the_seed_file_has_short_and_long_english_text():
