@@ -14,6 +14,13 @@ Two things are cached:
 - `cached_json`: the API's whole response body (its rows are not kept
   apart: see run_search's keep_rows).
 
+What is kept: an answer a process has computed SEARCH_CACHE_ADMIT_AFTER times
+(default 2) since it last forgot which it had seen (it remembers up to
+SEEN_KEYS). Most searches are asked once: kept at once, each pushed an answer
+out of the small LRU, a repeated search's as readily as another one-off's, and
+held 20 KB for nothing (served, with no search repeated: 0.5-1.3 points more
+of the floor, within the benchmark's noise: bench/README.md, eleventh round).
+
 Where: a small LRU in each process (SEARCH_CACHE_LOCAL_MB, default 4: about
 150 API pages; a worker must stay well under 300 MB), and,
 when SEARCH_CACHE_URL names a Redis server (redis://127.0.0.1:6379/2), there
@@ -42,6 +49,7 @@ from .presenters import listing_url_prefix
 
 log = logging.getLogger(__name__)
 RETRY_REDIS_AFTER = 60.0  # seconds
+SEEN_KEYS = 16_384  # keys _Admission counts before it forgets them all (1.2 MB)
 
 
 class _LocalLRU:
@@ -74,9 +82,35 @@ class _LocalLRU:
                 self.size -= len(old_value) + len(old_key) + 100
 
 
+class _Admission:
+    """Whether to keep an answer: only once this process has computed it `after` times (thread-safe).
+
+    Counts are kept by the key's hash for up to SEEN_KEYS keys, then all forgotten at once (a doorkeeper
+    in the manner of TinyLFU's): bounded memory, and a search repeated within that many others is kept."""
+
+    def __init__(self, after: int):
+        self.after = after
+        self.seen: dict[int, int] = {}
+        self.lock = threading.Lock()
+
+    def admits(self, key: str) -> bool:
+        if self.after <= 1:
+            return True
+        digest = hash(key)
+        with self.lock:
+            times = self.seen.pop(digest, 0) + 1
+            if times >= self.after:
+                return True
+            if len(self.seen) >= SEEN_KEYS:
+                self.seen.clear()
+            self.seen[digest] = times
+            return False
+
+
 class SearchCache:
-    def __init__(self, redis_url: str | None, local_bytes: int, ttl: int):
+    def __init__(self, redis_url: str | None, local_bytes: int, ttl: int, admit_after: int = 2):
         self.local = _LocalLRU(local_bytes)
+        self.admission = _Admission(admit_after)
         self.ttl = ttl
         self.redis = None
         self.redis_down_until = 0.0
@@ -112,6 +146,9 @@ class SearchCache:
         return value
 
     def put(self, key: str, value: bytes) -> None:
+        """Keep an answer just computed, if the admission policy admits it."""
+        if not self.admission.admits(key):
+            return
         self.local.put(key, value)
         if self._redis_usable():
             try:
@@ -120,22 +157,22 @@ class SearchCache:
                 self._redis_failed(error)
 
 
-def _settings(app) -> tuple[str | None, int, int]:
+def _settings(app) -> tuple[str | None, int, int, int]:
     def setting(name: str, default: str) -> str:
         value = app.config.get(name)
         return str(value if value is not None else os.environ.get(name, default)).strip()
 
     return (setting("SEARCH_CACHE_URL", ""), int(float(setting("SEARCH_CACHE_LOCAL_MB", "4")) * 1024 * 1024),
-            int(setting("SEARCH_CACHE_TTL", "3600")))
+            int(setting("SEARCH_CACHE_TTL", "3600")), int(setting("SEARCH_CACHE_ADMIT_AFTER", "2")))
 
 
 def get_cache() -> SearchCache | None:
     """The app's cache (made on first use from its settings), or None when caching is off."""
     app = current_app._get_current_object()
     if "search_cache" not in app.extensions:
-        url, local_bytes, ttl = _settings(app)
+        url, local_bytes, ttl, admit_after = _settings(app)
         off = url.lower() in ("off", "none", "0", "false") or local_bytes <= 0
-        app.extensions["search_cache"] = None if off else SearchCache(url or None, local_bytes, ttl)
+        app.extensions["search_cache"] = None if off else SearchCache(url or None, local_bytes, ttl, admit_after)
     return app.extensions["search_cache"]
 
 

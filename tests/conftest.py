@@ -66,6 +66,9 @@ def app(tmp_path_factory):
         "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
         "SQLALCHEMY_DATABASE_URI": _test_database_url(tmp_path_factory),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Keep every search answer the first time (the default waits for a second): every search of the
+        # suite then runs through the cache, and a stale answer anywhere would be served.
+        "SEARCH_CACHE_ADMIT_AFTER": 1,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

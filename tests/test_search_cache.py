@@ -1,8 +1,10 @@
 """Cached search answers (search_cache.py) are the fresh answers: every write is seen by the next search.
 
-The cache is on in the whole suite (a per-process LRU by default), so every
-other search test runs through it too; these tests make sure that each way a
-listing changes reaches the next search, and that cached bodies equal fresh ones.
+The cache is on in the whole suite (a per-process LRU by default), keeping every
+answer the first time (conftest.py), so every other search test runs through it
+too; these tests make sure that each way a listing changes reaches the next
+search, that cached bodies equal fresh ones, and that by default an answer is
+kept only once a process has computed it twice.
 """
 from __future__ import annotations
 
@@ -237,6 +239,53 @@ def test_the_api_keeps_its_answer_once(client, make, cache):
     assert len(cache.local.items) == 1
     html(client)
     assert cache.stats["rows"] == {"hit": 0, "miss": 1}
+
+
+@pytest.fixture
+def admit_after_two(app):
+    """The app's cache with the default admission: an answer kept the second time it is computed."""
+    app.extensions.pop("search_cache", None)
+    app.config["SEARCH_CACHE_ADMIT_AFTER"] = 2
+    yield search_cache.get_cache()
+    app.config["SEARCH_CACHE_ADMIT_AFTER"] = 1
+    app.extensions.pop("search_cache", None)
+
+
+def test_by_default_an_answer_is_kept_the_second_time_it_is_computed(client, make, admit_after_two):
+    cache = admit_after_two
+    make.listing(zip="60614", name="Alder Circle")
+    bodies = [client.get("/api/v1/search", query_string=NEAR).get_data() for _ in range(3)]
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert cache.stats["json"] == {"hit": 1, "miss": 2}  # computed twice, then kept
+    assert len(cache.local.items) == 1
+    for _ in range(2):
+        html(client)
+    assert cache.stats["rows"] == {"hit": 0, "miss": 2} and len(cache.local.items) == 2
+    assert html(client) and cache.stats["rows"] == {"hit": 1, "miss": 2}
+
+
+def test_one_off_searches_do_not_push_out_a_repeated_one(client, make, admit_after_two):
+    cache = admit_after_two
+    make.listing(zip="60614", name="Alder Circle")
+    for _ in range(2):
+        api(client)  # kept
+    for page in range(2, 40):  # asked once each: none is kept
+        api(client, page=str(page), per_page="1")
+    assert len(cache.local.items) == 1
+    hits = cache.hits
+    api(client)
+    assert cache.hits == hits + 1
+
+
+def test_admission_forgets_what_it_has_seen_at_a_bound(monkeypatch):
+    monkeypatch.setattr(search_cache, "SEEN_KEYS", 3)
+    admission = search_cache._Admission(2)
+    assert [admission.admits(key) for key in "abc"] == [False] * 3
+    assert admission.admits("a")  # the second time
+    assert not admission.admits("a")  # counted afresh once admitted
+    assert [admission.admits(key) for key in "de"] == [False, False]  # three seen: forgotten, then d, e
+    assert not admission.admits("b") and len(admission.seen) <= 3
+    assert search_cache._Admission(1).admits("x")
 
 
 def test_caching_can_be_turned_off(app, client, make):
