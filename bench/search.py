@@ -20,7 +20,9 @@ import math
 import random
 import resource
 import runpy
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -34,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
 from geopy.distance import geodesic  # noqa: E402
-from sqlalchemy import exists, func, insert, select, text  # noqa: E402
+from sqlalchemy import exists, func, insert, make_url, select, text  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from directory import create_app, search_index  # noqa: E402
@@ -437,6 +439,19 @@ def rss_mb(field: str = "VmHWM") -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def file_cache_share(url: str) -> float | None:
+    """How much of a SQLite database's file is in the operating system's file cache (util-linux's fincore), or
+    None (PostgreSQL, or no fincore). At a million listings a search's cards cost several times as much
+    read from the disk (bench/README.md, eleventh round): a run is read with this share in mind."""
+    path = make_url(url).database if url.startswith("sqlite") else None
+    if not path or not shutil.which("fincore"):
+        return None
+    found = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES,SIZE", path],
+                           capture_output=True, text=True, check=False)
+    resident, size = (found.stdout.split() + ["", ""])[:2] if found.returncode == 0 else ("", "")
+    return int(resident) / int(size) if resident.isdigit() and size.isdigit() and int(size) else None
+
+
 def reset_peak_rss() -> None:
     try:
         Path("/proc/self/clear_refs").write_text("5")  # Linux: restart VmHWM from the current RSS
@@ -496,6 +511,7 @@ def main(argv=None) -> None:
 
     mix = query_mix(args.queries, args.seed)
     client = app.test_client()
+    cached_share = file_cache_share(url)
     reset_peak_rss()
     started = time.perf_counter()  # the first search reads every place into this process's memory
     client.get("/api/v1/search", query_string=mix[0][1])
@@ -516,7 +532,10 @@ def main(argv=None) -> None:
     print(f"\nSearch benchmark: {args.listings:,} listings on {database} ({built['search_entries']:,} search entries)")
     print(f"built in {build_seconds:.1f} s; peak RSS {build_peak:.0f} MB while building, "
           f"{search_peak:.0f} MB while searching; {len(mix)} searches per endpoint, {PER_PAGE} a page, "
-          f"deep page = page {DEEP_PAGE}; the first search (loading the places into memory) took {first_ms:,.0f} ms\n")
+          f"deep page = page {DEEP_PAGE}; the first search (loading the places into memory) took {first_ms:,.0f} ms")
+    if cached_share is not None:
+        print(f"at the start, {cached_share:.0%} of the database file was in the operating system's file cache")
+    print()
     print(f"{'query type':<24}{'n':>5} | {'API p50':>8}{'p95':>8}{'p99':>8} | {'HTML p50':>9}{'p95':>8}{'p99':>8}   (ms)")
     for label in sorted(api, key=lambda k: (k == "all", k)):
         a, h = percentiles(api[label]), percentiles(html[label])
@@ -542,6 +561,7 @@ def main(argv=None) -> None:
         "naive_identical": naive["identical"], "first_search_ms": round(first_ms, 1),
         "api_words": percentiles(words["all"]),
         "api_no_zip": percentiles(no_zip_api["all"]), "html_no_zip": percentiles(no_zip_html["all"]),
+        "file_cached_share": None if cached_share is None else round(cached_share, 3),
     }
     if args.json:
         print(json.dumps(summary))

@@ -37,6 +37,11 @@ if [ -z "${DATABASE_URL:-}" ]; then
   DATABASE_URL="sqlite:///$PWD/$DB_FILE"
 fi
 export DATABASE_URL
+# How much of a SQLite file the operating system holds in its cache (a search's cards come from it or from
+# the disk: bench/README.md, eleventh round).
+if [ -n "${DB_FILE:-}" ] && command -v fincore >/dev/null; then
+  echo "database file in the OS file cache: $(fincore --noheadings --output RES,SIZE "$DB_FILE" | awk '{print $1 " of " $2}')"
+fi
 export SECRET_KEY=${SECRET_KEY:-serve-benchmark-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 
 SEARCH_CACHE_URL=${SEARCH_CACHE_URL:-}
