@@ -167,13 +167,13 @@ def _shown(levels: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(sorted(range(len(levels)), key=lambda at: levels[at] != "caution")[:SHORT_NOTES_ON_RESULTS])
 
 
-def _short_note_data(code: str, level: str, values: tuple, language: str) -> dict:
+def _short_note_data(code: str, _level: str, values: tuple, language: str) -> dict:
     # Most short texts take no value (a policy's does not quote it): keyed without them, they are made once.
-    return _short_note_dict(code, level, values if code in _short_texts_with_values() else (), language)
+    return _short_note_dict(code, values if code in _short_texts_with_values() else (), language)
 
 
 @lru_cache(maxsize=4096)
-def _short_note_dict(code: str, level: str, values: tuple, language: str) -> dict:
+def _short_note_dict(code: str, values: tuple, language: str) -> dict:
     return {"code": code, "text": _words(code, "short", language, values)}
 
 
