@@ -448,8 +448,10 @@ def file_cache_share(url: str) -> float | None:
         return None
     found = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES,SIZE", path],
                            capture_output=True, text=True, check=False)
-    resident, size = (found.stdout.split() + ["", ""])[:2] if found.returncode == 0 else ("", "")
-    return int(resident) / int(size) if resident.isdigit() and size.isdigit() and int(size) else None
+    fields = found.stdout.split() if found.returncode == 0 else []
+    if len(fields) != 2 or not all(field.isdigit() for field in fields) or fields[1] == "0":
+        return None
+    return int(fields[0]) / int(fields[1])
 
 
 def reset_peak_rss() -> None:

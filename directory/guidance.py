@@ -145,8 +145,8 @@ def short_notes_for(listing: Listing, today: date | None = None, language: str |
     """The few notes a search result shows: the cautions first, so that none is cut for a lesser note
     (a stale or unconfirmed listing's caution comes late in notes_for's order)."""
     language = language or current_language()
-    notes = _note_codes(listing, today or date.today(), language)
-    return [_note(*notes[at][:2], language, notes[at][2]) for at in _shown(tuple(level for _, level, _ in notes))]
+    return [_note(code, level, language, values)
+            for code, level, values in _shown(_note_codes(listing, today or date.today(), language))]
 
 
 def short_notes_data(listing: Listing, today: date, language: str) -> list[dict]:
@@ -156,20 +156,21 @@ def short_notes_data(listing: Listing, today: date, language: str) -> list[dict]
     the whole list of notes, with the values some carry (a date, a state, a policy), nearly every listing
     had a list of its own, and at 100,000 listings more than half of a page's results missed a cache of 4,096
     (10 µs each, against 2)."""
-    notes = _note_codes(listing, today, language)
-    return [_short_note_data(*notes[at], language) for at in _shown(tuple(level for _, level, _ in notes))]
+    # Most short texts take no value (a policy's does not quote it): keyed without them, they are made once.
+    with_values = _short_texts_with_values()
+    return [_short_note_dict(code, values if code in with_values else (), language)
+            for code, _, values in _shown(_note_codes(listing, today, language))]
+
+
+def _shown(notes: list[tuple[str, str, tuple]]) -> list[tuple[str, str, tuple]]:
+    """The notes a result shows (_note_codes' entries): the cautions, then the rest, each in order."""
+    return [notes[at] for at in _shown_positions(tuple(level for _, level, _ in notes))]
 
 
 @lru_cache(maxsize=1024)
-def _shown(levels: tuple[str, ...]) -> tuple[int, ...]:
-    """Positions of the notes a result shows, from their levels: the cautions, then the rest, each in order, at
-    most SHORT_NOTES_ON_RESULTS."""
+def _shown_positions(levels: tuple[str, ...]) -> tuple[int, ...]:
+    """_shown's choice from the notes' levels alone, at most SHORT_NOTES_ON_RESULTS of them."""
     return tuple(sorted(range(len(levels)), key=lambda at: levels[at] != "caution")[:SHORT_NOTES_ON_RESULTS])
-
-
-def _short_note_data(code: str, _level: str, values: tuple, language: str) -> dict:
-    # Most short texts take no value (a policy's does not quote it): keyed without them, they are made once.
-    return _short_note_dict(code, values if code in _short_texts_with_values() else (), language)
 
 
 @lru_cache(maxsize=4096)

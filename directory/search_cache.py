@@ -108,7 +108,7 @@ class _Admission:
 
 
 class SearchCache:
-    def __init__(self, redis_url: str | None, local_bytes: int, ttl: int, admit_after: int = 2):
+    def __init__(self, redis_url: str | None, local_bytes: int, ttl: int, admit_after: int):
         self.local = _LocalLRU(local_bytes)
         self.admission = _Admission(admit_after)
         self.ttl = ttl
