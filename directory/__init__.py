@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from . import database  # also registers the SQLite pragmas
+from . import database, search_cache  # database also registers the SQLite pragmas
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, migrate
 from .i18n import select_locale
@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    search_cache.check_settings(app)  # a malformed setting stops the start, not the first search
 
     register_extensions(app)
     register_blueprints(app)

@@ -27,10 +27,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-# Made by migration b8d4f2a6c1e9 in each database's own terms, so no model describes them: the FTS5 table
-# over search_card.words (SQLite makes its shadow tables search_words_data, _idx, ...) and PostgreSQL's
-# trigram index over lower(words).
-_OUTSIDE_THE_MODELS = ("search_words", "ix_search_card_words")
+# Made by migration d2f6b8a4c0e7 in each database's own terms, so no model describes them: the FTS5 table
+# over search_text.words (SQLite makes its shadow tables search_words_data, _idx, ...) and PostgreSQL's
+# trigram index over the same words.
+_OUTSIDE_THE_MODELS = ("search_words", "ix_search_text_words")
 
 
 def include_name(name: str | None, type_: str, _parent_names) -> bool:

@@ -31,8 +31,8 @@ what a scan of every listing with the geodesic distance would:
 Results show ResultCards (result_cards.py), each stored as one JSON text and
 read by key, not Listing objects.
 
-A search's words (q) are LIKEs on each card's words (SearchCard.words), which
-a trigram index narrows to the few cards that can hold them (_with_words); on
+A search's words (q) are LIKEs on each listing's words (SearchText.words), which
+a trigram index narrows to the few listings that can hold them (_with_words); on
 SQLite the index alone answers for words in ASCII (_fts_phrases).
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 import numpy as np
 from flask import current_app
-from sqlalchemy import and_, column, exists, func, inspect, select, table, text
+from sqlalchemy import and_, column, exists, inspect, select, table, text
 from sqlalchemy.orm import selectinload
 
 from . import database, place_index, search_cache, search_index
@@ -63,7 +63,7 @@ from .geo import (
     lookup_zip,
     surely_within_chord,
 )
-from .models import Listing, ListingCode, SearchCard, ServiceAtLocation
+from .models import Listing, ListingCode, SearchText, ServiceAtLocation
 from .result_cards import ResultCard, load_cards
 from .vocabulary import ALL_FIELDS, NATIONWIDE, SINGLE_FIELDS
 
@@ -242,7 +242,7 @@ def _wanted_codes(name: str, codes: tuple[str, ...]) -> set[str]:
     return {*codes, "any"} if name == "cancer_type" else set(codes)
 
 
-# SQLite's FTS5 table over search_card.words (trigram tokenizer), made by a migration where SQLite has FTS5.
+# SQLite's FTS5 table over search_text.words (trigram tokenizer), made by a migration where SQLite has FTS5.
 _SEARCH_WORDS = table("search_words", column("rowid"), column("words"))
 _INDEXED_WORD = 3  # a trigram index can look up a word of at least three characters
 
@@ -253,8 +253,9 @@ def _indexable(word: str) -> bool:
 
 def _fts_decides(words: list[str]) -> bool:
     """Whether what _fts_candidates finds for these words is the answer: when it looked every one up and
-    every one is ASCII, whose letters the index's MATCH and SQLite's LIKE fold alike (search_index.fold_words).
-    For another word the index may find more (É for é, where the LIKE folds ASCII only)."""
+    every one is ASCII: the index folds no character of the (case folded) words to an ASCII letter
+    (search_index.fold_words). For another word the index may find more, where its own folding differs
+    from Python's casefold."""
     return all(_indexable(word) and word.isascii() for word in words)
 
 
@@ -269,28 +270,28 @@ def _with_words(words: list[str]):
     """The ids of the published listings with every one of these words in their name, description (English or
     Spanish) or organization's name, as a SELECT.
 
-    Each word is a LIKE on the card's words (SearchCard.words: those texts joined by a character no word
-    holds, so the same as a LIKE on each text), with the database's lower(). A trigram index finds the
-    few cards that can match: PostgreSQL's pg_trgm index serves these LIKEs themselves; on SQLite the
-    FTS5 table search_words answers for ASCII words it can look up (_fts_candidates), and the LIKEs for
-    the others only check what it found.
+    Each word is a LIKE on the listing's words (SearchText.words: those texts joined by a character no word
+    holds, so the same as a LIKE on each text), both case folded (search_index.fold_words). A trigram index
+    finds the few listings that can match: PostgreSQL's pg_trgm index serves these LIKEs themselves; on
+    SQLite the FTS5 table search_words answers for ASCII words it can look up (_fts_candidates), and the
+    LIKEs for the others only check what it found.
     """
     words = _search_words(words)
     candidates = _fts_candidates(words)
     if candidates is not None and _fts_decides(words):
         return candidates
-    stmt = select(SearchCard.listing_id).where(*_likes(words))
-    return stmt if candidates is None else stmt.where(SearchCard.listing_id.in_(candidates))
+    stmt = select(SearchText.listing_id).where(*_likes(words))
+    return stmt if candidates is None else stmt.where(SearchText.listing_id.in_(candidates))
 
 
 def _fts_phrases(words: list[str]) -> str | None:
-    """On SQLite with the FTS5 table search_words, what it MATCHes to find the cards that may hold these
-    (lowercase, folded) words, of those it can look up; else None.
+    """On SQLite with the FTS5 table search_words, what it MATCHes to find the listings that may hold these
+    (case folded) words, of those it can look up; else None.
 
-    Each word is a phrase of its trigrams: a card matches when its words hold the word, case folded as
-    Unicode folds it. That is at least what the LIKEs find, and for ASCII words exactly that (_fts_decides;
+    Each word is a phrase of its trigrams: a listing matches when its words hold the word, case folded by
+    the index. That is at least what the LIKEs find, and for ASCII words exactly that (_fts_decides;
     tests/test_search.py's WORD_TEXTS check it in several alphabets), from the index alone: a LIKE on the
-    FTS5 table (what this was) reads every card the index finds, to test it, five times as long a listing.
+    FTS5 table (what this was) reads the words of every listing the index finds, five times as long a one.
     A word with a LIKE wildcard, or too short for trigrams, is left to the LIKEs."""
     indexed = [word for word in words if _indexable(word)]
     connection = database.read_connection()
@@ -303,7 +304,7 @@ _FTS_IDS = "SELECT rowid FROM search_words WHERE search_words MATCH ? LIMIT ?"  
 
 
 def _fts_candidates(words: list[str]):
-    """_fts_phrases' cards as a SELECT of their ids, or None."""
+    """_fts_phrases' listings as a SELECT of their ids, or None."""
     phrases = _fts_phrases(words)
     if phrases is None:
         return None
@@ -311,18 +312,14 @@ def _fts_candidates(words: list[str]):
 
 
 def _search_words(words: list[str]) -> list[str]:
-    """A search's words as cards' words are kept: lowercase, folded (search_index.fold_words)."""
-    return [search_index.fold_words(word.lower()) for word in words]
+    """A search's words as listings' words are kept: case folded (search_index.fold_words)."""
+    return [search_index.fold_words(word) for word in words]
 
 
 def _likes(words: list[str]) -> list:
-    """A LIKE per (lowercase) word on lower(words). SQLite's LIKE already ignores case in the only letters its
-    lower() changes (ASCII), so there it is the same LIKE on the words themselves, without lowering a copy
-    of each card's words first (a third of the time of checking a common word's candidates)."""
-    words_text = SearchCard.words
-    if db.engine.dialect.name != "sqlite":  # the dialect alone: no connection needed to know it
-        words_text = func.lower(words_text)
-    return [words_text.like(_like_pattern(word), escape="\\") for word in words]
+    """A LIKE per (case folded) word on the listing's words, kept case folded: no database's lower() on
+    either side, so both databases find the same, and none lowers a copy of each listing's words first."""
+    return [SearchText.words.like(_like_pattern(word), escape="\\") for word in words]
 
 
 def _words_match(query: SearchQuery) -> list:
@@ -409,19 +406,20 @@ class _Where:
 class _WordsAmong:
     """Which of a search's candidate listings have its words, at the cost of the cheaper of two ways: every
     listing with the words, when there are not many more of them than candidates (a trigram index finds a
-    rare word's few), else the candidates' own cards, read by key (a common word: "cancer" is in most)."""
+    rare word's few), else the candidates' own words, read by key (a common word: "cancer" is in most)."""
 
     KEYS_A_STATEMENT = 10_000  # under SQLite's 32,766 and PostgreSQL's 65,535 parameters
-    # The FTS5 index gives a listing with the words in about a quarter of the time a card takes to read by
-    # key (0.6-0.9 µs against 2.5-3.3 at a million listings: bench/README.md, tenth round): where it decides
-    # alone, it may find up to this many a candidate before the candidates' cards are read instead.
+    # The FTS5 index gives a listing with the words in about a quarter of the time its words (then in its
+    # card) took to read by key (0.6-0.9 µs against 2.5-3.3 at a million listings: bench/README.md, tenth
+    # round): where it decides alone, it may find up to this many a candidate before the candidates' words
+    # are read instead.
     INDEX_IDS_A_CARD = 4
 
     def __init__(self, words: list[str]):
         self.words = _search_words(words)
         self.every: np.ndarray | None = None  # every listing with the words, once known
         self.more_than = -1  # there are more listings with the words than this
-        self.checked: np.ndarray | None = None  # the first candidates whose cards were read (sorted, distinct)
+        self.checked: np.ndarray | None = None  # the first candidates whose words were read (sorted, distinct)
         self.holding = np.empty(0, dtype=np.int64)  # those of them with the words
 
     def among(self, candidates: np.ndarray) -> np.ndarray:
@@ -432,8 +430,8 @@ class _WordsAmong:
         if self.every is None and self.checked is not None and _among_sorted(candidates, self.checked).all():
             return self.holding  # _find asked for all its candidates first
         if self.every is None and len(candidates) > self.more_than:
-            # The index stops one past the bound (FTS5 alone, not joined to the cards: SQLite would then
-            # scan the cards and probe the index with each).
+            # The index stops one past the bound (FTS5 alone, not joined to search_text: SQLite would then
+            # scan that and probe the index with each).
             phrases = _fts_phrases(self.words)
             decided = phrases is None or _fts_decides(self.words)
             bound = len(candidates) * (self.INDEX_IDS_A_CARD if phrases is not None and decided else 1)
@@ -454,12 +452,12 @@ class _WordsAmong:
         return holding
 
     def _by_key(self, listing_ids: list[int]) -> np.ndarray:
-        """Those of these listings whose cards hold the words (sorted, distinct)."""
+        """Those of these listings whose words hold the search's (sorted, distinct)."""
         found = []
         for start in range(0, len(listing_ids), self.KEYS_A_STATEMENT):
             keys = listing_ids[start:start + self.KEYS_A_STATEMENT]
             found += database.read_connection().scalars(
-                select(SearchCard.listing_id).where(SearchCard.listing_id.in_(keys), *_likes(self.words))).all()
+                select(SearchText.listing_id).where(SearchText.listing_id.in_(keys), *_likes(self.words))).all()
         return _distinct(np.array(found, dtype=np.int64))
 
 
@@ -823,9 +821,9 @@ def _candidates(center: Centroid, radius: float, where: _Where, places: place_in
     remote-only ones serving its areas that pass the other filters.
 
     Asked one part at a time, a common word was looked up in the index up to as many listings as the circle
-    held, then, the index holding more, looked for on every one of the circle's cards, then on the areas'
+    held, then, the index holding more, looked for in the words of every one in the circle, then the areas'
     (at a million listings, hundreds of milliseconds each). Asked once for all of them, the index's answer
-    is often the whole one (there are no more listings with the word than candidates), or else the cards
+    is often the whole one (there are no more listings with the word than candidates), or else their words
     are read once."""
     plain = copy(where)
     plain.words = None

@@ -44,6 +44,7 @@ import msgspec
 from flask import current_app
 
 from . import database, search_index
+from .config import ConfigError
 from .content import current_language
 from .presenters import listing_url_prefix
 
@@ -157,13 +158,41 @@ class SearchCache:
                 self._redis_failed(error)
 
 
-def _settings(app) -> tuple[str | None, int, int, int]:
+_OFF = ("off", "none", "0", "false")
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+_MAX_LOCAL_MB = 4096  # a worker must stay well under 300 MB at a million listings: this only stops typos
+
+
+def _settings(app) -> tuple[str, int, int, int]:
+    """(url, local bytes, ttl, admit after), from the app's config or else the environment. A malformed one
+    is a ConfigError that names it (check_settings: when the app is made, not at its first search)."""
     def setting(name: str, default: str) -> str:
         value = app.config.get(name)
         return str(value if value is not None else os.environ.get(name, default)).strip()
 
-    return (setting("SEARCH_CACHE_URL", ""), int(float(setting("SEARCH_CACHE_LOCAL_MB", "4")) * 1024 * 1024),
-            int(setting("SEARCH_CACHE_TTL", "3600")), int(setting("SEARCH_CACHE_ADMIT_AFTER", "2")))
+    def number(name: str, default: str, least: int, most: int, what: str, parse=int) -> float:
+        text = setting(name, default)
+        try:
+            value = parse(text)
+        except ValueError:
+            value = None
+        if value is None or not least <= value <= most:  # NaN too: it compares false
+            raise ConfigError(f"{name} must be {what} from {least} to {most:,}, not {text[:40]!r}")
+        return value
+
+    url = setting("SEARCH_CACHE_URL", "")
+    if url and url.lower() not in _OFF and not url.lower().startswith(_REDIS_SCHEMES):
+        raise ConfigError(f"SEARCH_CACHE_URL must be a Redis URL (redis://host:port/db, rediss://, unix://) "
+                          f"or off, not {url[:40]!r}")
+    local_mb = number("SEARCH_CACHE_LOCAL_MB", "4", 0, _MAX_LOCAL_MB, "a number of megabytes", parse=float)
+    return (url, int(local_mb * 1024 * 1024),
+            number("SEARCH_CACHE_TTL", "3600", 1, 30 * 24 * 3600, "a whole number of seconds"),
+            number("SEARCH_CACHE_ADMIT_AFTER", "2", 1, 1000, "a whole number"))
+
+
+def check_settings(app) -> None:
+    """Raise ConfigError now if a search cache setting is malformed (create_app calls it)."""
+    _settings(app)
 
 
 def get_cache() -> SearchCache | None:
@@ -171,7 +200,7 @@ def get_cache() -> SearchCache | None:
     app = current_app._get_current_object()
     if "search_cache" not in app.extensions:
         url, local_bytes, ttl, admit_after = _settings(app)
-        off = url.lower() in ("off", "none", "0", "false") or local_bytes <= 0
+        off = url.lower() in _OFF or local_bytes <= 0
         app.extensions["search_cache"] = None if off else SearchCache(url or None, local_bytes, ttl, admit_after)
     return app.extensions["search_cache"]
 

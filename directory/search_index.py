@@ -14,8 +14,8 @@ same transaction. Writes that bypass the ORM (bulk Core inserts, raw SQL)
 must call `refresh(connection, listing_ids)` or `rebuild(connection)`.
 
 With the entries go the listing's card (SearchCard: what a result shows of it,
-result_cards.py, and the words a search's words are looked for in), rewritten at
-the same moments.
+result_cards.py) and its words (SearchText: what a search's words are looked
+for in), rewritten at the same moments.
 
 Every such write also changes the search generation (`bump_generation`, in
 the same transaction), and so does a change to an organization (results show
@@ -37,7 +37,8 @@ from sqlalchemy.orm import Session
 from . import database, result_cards
 from .freshness import fresh_until
 from .geo import earth_xyz, latitude_band
-from .models import Listing, ListingCode, Location, Organization, SearchCard, SearchEntry, ServiceAtLocation
+from .models import (Listing, ListingCode, Location, Organization, SearchCard, SearchEntry, SearchText,
+                     ServiceAtLocation)
 from .models.search_entry import SearchIndexChange, SearchIndexState
 from .vocabulary import MULTI_FIELDS, NATIONWIDE, SINGLE_FIELDS
 
@@ -104,6 +105,7 @@ _PUBLISHED = and_(Listing.status == "approved", Listing.service_status == "activ
 _CODE_FIELDS = (*MULTI_FIELDS, "service_area")
 _INSERT = insert(SearchEntry).values(sort_name=func.lower(bindparam("name")))  # the database's lower(), as ORDER BY had
 _INSERT_CARD = insert(SearchCard)
+_INSERT_TEXT = insert(SearchText)
 _WORDS_OF = (select(Listing.id, Listing.name, Listing.description, Listing.description_es, Organization.name)
              .join(Organization, Organization.id == Listing.organization_id)
              .where(Listing.id.in_(bindparam("ids", expanding=True))))
@@ -112,16 +114,15 @@ _WORDS_OF = (select(Listing.id, Listing.name, Listing.description, Listing.descr
 WORDS_SEPARATOR = "\x1f"
 
 
-# SQLite's LIKE ignores the case of ASCII letters only; its FTS5 trigram index folds case as Unicode does, and
-# of every character outside ASCII only these two fold to an ASCII letter (tests/test_search.py goes through
-# every code point). Folded where words are kept and where a search's words are read, they match the same on
-# both databases, and for a word in ASCII the index alone answers what the LIKEs would (search._fts_decides).
-_FOLDED_TO_ASCII = str.maketrans({"\u017f": "s", "\u212a": "k"})  # LATIN SMALL LETTER LONG S, KELVIN SIGN
-
-
 def fold_words(text: str) -> str:
-    """A listing's words, or a search's, as they are compared: long s as s, the Kelvin sign as k."""
-    return text.translate(_FOLDED_TO_ASCII)
+    """A listing's words, or a search's, as they are compared: case folded as Unicode folds it (Python's
+    casefold: "Straße" as "strasse", "ÉCOLE" as "école"), the same on every database, where their lower()
+    folds ASCII only (SQLite) or as the database's locale says (PostgreSQL).
+
+    It also takes the only two characters outside ASCII that SQLite's FTS5 trigram index folds to an ASCII
+    letter (long s and the Kelvin sign: tests/test_search.py goes through every code point) to s and k, so
+    that for a word in ASCII the index alone answers what the LIKEs would (search._fts_decides)."""
+    return text.casefold()
 
 
 def card_words(*texts: str | None) -> str:
@@ -181,15 +182,15 @@ def _entries(listing_ids: list[int] | None, connection: Connection, after_id: in
 
 
 def _write(connection: Connection, rows: list[dict], listing_ids: list[int], cards: bool = True) -> None:
-    """Insert these entry rows, and the cards of these published listings (search without a ZIP shows
-    those with no entry too)."""
+    """Insert these entry rows, and the cards and words of these published listings (search without a ZIP
+    shows those with no entry too)."""
     if rows:
         connection.execute(_INSERT, rows)
     if cards and listing_ids:
-        words = {row[0]: card_words(*row[1:]) for row in connection.execute(_WORDS_OF, {"ids": listing_ids})}
-        connection.execute(_INSERT_CARD, [{"listing_id": listing_id, "body": result_cards.card_body(card),
-                                           "words": words[listing_id]}
+        connection.execute(_INSERT_CARD, [{"listing_id": listing_id, "body": result_cards.card_body(card)}
                                           for listing_id, card in result_cards.read_cards(connection, listing_ids).items()])
+        connection.execute(_INSERT_TEXT, [{"listing_id": row[0], "words": card_words(*row[1:])}
+                                          for row in connection.execute(_WORDS_OF, {"ids": listing_ids})])
 
 
 def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:
@@ -273,6 +274,7 @@ def refresh(connection: Connection, listing_ids: Iterable[int]) -> None:
     for ids in _chunks(listing_ids):
         connection.execute(delete(SearchEntry).where(SearchEntry.listing_id.in_(ids)))
         connection.execute(delete(SearchCard).where(SearchCard.listing_id.in_(ids)))
+        connection.execute(delete(SearchText).where(SearchText.listing_id.in_(ids)))
         _write(connection, *_entries(ids, connection))
         connection.execute(_LOG_CHANGE, [{"listing_id": listing_id} for listing_id in ids])
     if listing_ids:
@@ -293,6 +295,7 @@ def rebuild(connection: Connection, batch: int = 5000, progress=None, new_genera
     connection.execute(delete(SearchEntry))
     if cards:
         connection.execute(delete(SearchCard))
+        connection.execute(delete(SearchText))
     after_id, done = 0, 0
     while True:
         rows, ids = _entries(None, connection, after_id, batch)

@@ -289,8 +289,9 @@ def test_like_wildcards_in_q_are_literal(client, make, q, wanted):
 
 
 # Texts whose words differ in case, alphabet and place (name, descriptions, organization), and words to look
-# for in them: short ones, wildcards, letters outside ASCII (SQLite's lower() folds only ASCII, its FTS5 index
-# every alphabet), a word split by the character that joins a card's texts, a word across two texts.
+# for in them: short ones, wildcards, letters outside ASCII (the databases' lower() folds only ASCII on SQLite,
+# SQLite's FTS5 index every alphabet, Python's casefold more: ß as ss), a word split by the character that
+# joins a listing's texts, a word across two texts.
 WORD_TEXTS = [
     ("Lakeside Hope Circle", "We meet by the LAKESIDE.", None, "Prairie Alliance"),
     ("Café Ñandú", "Grupo de apoyo en ESPAÑOL.", "Nos reunimos cada semana en el café.", "Fundación Sol"),
@@ -307,26 +308,24 @@ WORDS = ["lakeside", "LAKE", "hope circle", "café", "CAFÉ", "ñandú", "españ
 
 
 def _scanned_ids(q: str) -> set[int]:
-    """What a search's words found before the index: four LIKEs on every published listing's own texts."""
-    from sqlalchemy import exists, func, or_, select
+    """What a search's words should find, by brute force in Python: the published listings with every word
+    (the first eight), case folded, in one of their own texts, case folded."""
+    from sqlalchemy import select
     from directory.models import Listing, Organization
-    from directory.search import _like_pattern, published
+    from directory.search import published
 
-    clauses = [published()]
-    for word in q.split()[:8]:
-        pattern = _like_pattern(word)
-        clauses.append(or_(*(func.lower(text).like(pattern, escape="\\")
-                             for text in (Listing.name, Listing.description, Listing.description_es)),
-                           exists().where(Organization.id == Listing.organization_id,
-                                          func.lower(Organization.name).like(pattern, escape="\\"))))
-    return set(db.session.scalars(select(Listing.id).where(*clauses)))
+    words = [word.casefold() for word in q.split()[:8]]
+    rows = db.session.execute(select(Listing.id, Listing.name, Listing.description, Listing.description_es,
+                                     Organization.name).join(Organization).where(published())).all()
+    return {listing_id for listing_id, *texts in rows
+            if all(any(word in (text or "").casefold() for text in texts) for word in words)}
 
 
 @pytest.mark.parametrize("far_away", [0, 3 * _WordsAmong.INDEX_IDS_A_CARD],
                          ids=["few-with-the-words", "more-with-the-words-than-near"])
 def test_words_found_through_the_index_are_what_a_scan_finds(make, far_away):
     """Near a ZIP, the words are checked either on every listing that has them or on the candidates' own
-    cards (_WordsAmong): with copies of the texts far away, many more listings have the words than are near."""
+    words (_WordsAmong): with copies of the texts far away, many more listings have the words than are near."""
     near = set()
     for name, description, description_es, organization in WORD_TEXTS:
         near.add(make.listing(zip="60614", name=name, description=description, description_es=description_es,
@@ -340,11 +339,13 @@ def test_words_found_through_the_index_are_what_a_scan_finds(make, far_away):
         assert set(_every_page(zip="60614", q=q)) == wanted & near, q
         assert set(_every_page(q=q)) == wanted, q
     assert _scanned_ids("lakeside") and _scanned_ids("café") and _scanned_ids('"""')  # the texts are found at all
+    # Case aside in every alphabet, the same on both databases (SQLite's lower() folds neither É nor ß).
+    assert set(_every_page(q="école")) == set(_every_page(q="ÉCOLE")) == _scanned_ids("école") != set()
+    assert set(_every_page(q="strasse")) == set(_every_page(q="STRAßE")) == _scanned_ids("straße") != set()
 
 
 def _words_looked_up(**params) -> tuple[list[int], list[str]]:
-    """A search's listing ids, and the statements it ran to find its words (on search_card or search_words;
-    not the read of its page's cards)."""
+    """A search's listing ids, and the statements it ran to find its words (on search_text or search_words)."""
     statements = []
     connection = db.session.connection()  # the one searches read on (database.read_connection)
     if connection.dialect.name == "sqlite":  # every statement, database.driver_rows' too
@@ -363,7 +364,7 @@ def _words_looked_up(**params) -> tuple[list[int], list[str]]:
             found = search(**params)
         finally:
             event.remove(db.engine, "before_cursor_execute", seen)
-    return found, [s for s in statements if re.search(r"FROM search_(card|words)\b", s) and "SELECT body" not in s]
+    return found, [s for s in statements if re.search(r"FROM search_(text|words)\b", s)]
 
 
 def _lakeside(make, far: int) -> set[int]:
@@ -382,7 +383,7 @@ def _lakeside(make, far: int) -> set[int]:
 def test_a_search_near_a_place_looks_its_words_up_once(make):
     """The circle's and the areas' candidates are asked about together (search._candidates): one look-up in
     the index and, when it holds many more listings with the words than there are candidates, one read of
-    their cards, not one of each per part."""
+    their words, not one of each per part."""
     near = _lakeside(make, far=10 * _WordsAmong.INDEX_IDS_A_CARD)  # far more with the word than candidates
     found, statements = _words_looked_up(zip="60614", q="lakeside", per_page=50)
     assert set(found) == near
@@ -392,7 +393,7 @@ def test_a_search_near_a_place_looks_its_words_up_once(make):
 
 def test_the_index_alone_finds_an_ascii_word(make):
     """On SQLite, where the FTS5 index holds no more listings with an ASCII word than a few times the
-    candidates, its MATCH is the whole answer: no card is read for the words (_fts_decides)."""
+    candidates, its MATCH is the whole answer: no listing's words are read (_fts_decides)."""
     near = _lakeside(make, far=10)
     found, statements = _words_looked_up(zip="60614", q="Lakeside", per_page=50)
     assert set(found) == near
@@ -413,6 +414,14 @@ def test_long_s_and_the_kelvin_sign_are_s_and_k(make):
         assert set(search(q=q)) == wanted, q
 
 
+def _match_old_index(word: str) -> list[int]:
+    """On SQLite before d2f6b8a4c0e7, the listings its FTS5 index over search_card finds for a word."""
+    from sqlalchemy import text
+
+    return list(db.session.scalars(text("SELECT rowid FROM search_words WHERE search_words MATCH :word"),
+                                   {"word": f'"{word}"'}))
+
+
 def test_the_migration_folds_the_words_already_kept(make):
     """Cards written before words were folded get folded words (migration a3e7c5f1d9b4), and the index
     follows them (SQLite's triggers)."""
@@ -426,12 +435,45 @@ def test_the_migration_folds_the_words_already_kept(make):
         db.session.execute(text("UPDATE search_card SET words = :words WHERE listing_id = :id"),
                            {"words": "\u017fupport \u212aindred", "id": item.id})
         db.session.commit()
+        upgrade(revision="a3e7c5f1d9b4")
+        assert db.session.execute(text("SELECT words FROM search_card WHERE listing_id = :id"),
+                                  {"id": item.id}).scalar() == "support kindred"
+        assert db.session.execute(text("SELECT generation FROM search_index_state")).scalar() != generation
+        if db.engine.dialect.name == "sqlite":
+            assert _match_old_index("support") == _match_old_index("kindred") == [item.id]
     finally:
+        db.session.rollback()  # its reads' locks would hold up the next migration's (PostgreSQL)
         upgrade()
-    assert db.session.execute(text("SELECT words FROM search_card WHERE listing_id = :id"),
-                              {"id": item.id}).scalar() == "support kindred"
-    assert db.session.execute(text("SELECT generation FROM search_index_state")).scalar() != generation
-    assert search(q="support") == search(q="kindred") == [item.id]
+    assert search(q="support") == search(q="circle") == [item.id]
+
+
+def test_the_words_move_to_their_own_table_and_back(make):
+    """Migration d2f6b8a4c0e7 moves the words from search_card to search_text, case folded by Python, under
+    the trigram index; its downgrade puts them back in search_card under the index as it was."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, text
+
+    item = make.listing(zip="60614", name="ÉCOLE des Parents", description="Straße")
+    make.listing(zip="60614", name="École Draft", status="pending")  # never written
+
+    def words_in(table: str) -> dict[int, list[str]]:  # each listing's name and description, as kept
+        rows = db.session.execute(text(f"SELECT listing_id, words FROM {table}")).all()
+        return {listing_id: words.split("\x1f")[:2] for listing_id, words in rows}
+
+    downgrade(revision="a3e7c5f1d9b4")
+    try:
+        assert not inspect(db.engine).has_table("search_text")
+        assert words_in("search_card") == {item.id: ["école des parents", "strasse"]}
+        if db.engine.dialect.name == "sqlite":
+            assert _match_old_index("ÉCOLE") == _match_old_index("strasse") == [item.id]
+        else:
+            assert db.session.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_search_card_words'")).scalar()
+    finally:
+        db.session.rollback()  # its reads' locks would hold up the migration's (PostgreSQL)
+        upgrade()
+    assert "words" not in {c["name"] for c in inspect(db.engine).get_columns("search_card")}
+    assert words_in("search_text") == {item.id: ["école des parents", "strasse"]}
+    assert search(q="école") == search(q="STRASSE") == search(q="ÉCOLE") == [item.id]
 
 
 def test_only_long_s_and_the_kelvin_sign_fold_to_ascii_in_the_index():
@@ -477,7 +519,7 @@ def test_the_migration_made_the_trigram_index(app):
     if connection.dialect.name == "sqlite":
         assert _has_search_words(connection)
     else:
-        assert connection.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_search_card_words'")).scalar()
+        assert connection.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_search_text_words'")).scalar()
 
 
 # -- only published listings -----------------------------------------------------------

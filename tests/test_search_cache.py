@@ -15,7 +15,8 @@ import pytest
 from flask import request
 from sqlalchemy import select, update
 
-from directory import freshness, search_cache, search_index
+from directory import create_app, freshness, search_cache, search_index
+from directory.config import ConfigError
 from directory.extensions import db
 from directory.api import views as api_views
 from directory.geo import lookup_zip
@@ -343,3 +344,39 @@ def test_search_works_when_redis_is_down(app, client, make):
     finally:
         app.config.pop("SEARCH_CACHE_URL")
         app.extensions.pop("search_cache", None)
+
+
+BAD_SETTINGS = [
+    ("SEARCH_CACHE_TTL", "abc"), ("SEARCH_CACHE_TTL", "0"), ("SEARCH_CACHE_TTL", "-5"), ("SEARCH_CACHE_TTL", "2.5"),
+    ("SEARCH_CACHE_TTL", "9" * 40), ("SEARCH_CACHE_LOCAL_MB", "nan"), ("SEARCH_CACHE_LOCAL_MB", "1e400"),
+    ("SEARCH_CACHE_LOCAL_MB", "-1"), ("SEARCH_CACHE_LOCAL_MB", "4 MB"), ("SEARCH_CACHE_ADMIT_AFTER", "<b>2</b>"),
+    ("SEARCH_CACHE_ADMIT_AFTER", "0"), ("SEARCH_CACHE_ADMIT_AFTER", "1; DROP TABLE listing"),
+    ("SEARCH_CACHE_URL", "http://127.0.0.1:6379/2"), ("SEARCH_CACHE_URL", "127.0.0.1:6379"),
+]
+
+
+@pytest.mark.parametrize("name, value", BAD_SETTINGS, ids=[f"{n}={v[:12]}" for n, v in BAD_SETTINGS])
+def test_a_malformed_cache_setting_stops_the_app_at_start_with_its_name(monkeypatch, tmp_path, name, value):
+    """An operator's typo is a ConfigError naming the variable when the app is made, not a 500 at the
+    first search."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name) as raised:
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert len(str(raised.value)) < 200  # a huge value is not echoed whole
+
+
+@pytest.mark.parametrize("settings, wanted", [
+    ({"SEARCH_CACHE_URL": "OFF"}, None),
+    ({"SEARCH_CACHE_LOCAL_MB": "0"}, None),
+    ({"SEARCH_CACHE_LOCAL_MB": "0.5", "SEARCH_CACHE_TTL": " 60 ", "SEARCH_CACHE_ADMIT_AFTER": "3"}, (524288, 60, 3)),
+], ids=["off", "no-local-cache", "set"])
+def test_well_formed_cache_settings_are_taken(monkeypatch, tmp_path, settings, wanted):
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    with app.app_context():
+        cache = search_cache.get_cache()
+    if wanted is None:
+        assert cache is None
+    else:
+        assert (cache.local.max_bytes, cache.ttl, cache.admission.after) == wanted

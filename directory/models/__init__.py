@@ -6,7 +6,7 @@ service       -> Listing (one directory listing: a support program or a counselo
 location      -> Location, linked through ServiceAtLocation
 phone, schedule, service_area/attribute -> Phone, Schedule, ListingCode
 taxonomy(_term) -> Taxonomy, TaxonomyTerm (our vocabulary, published as a taxonomy)
-(not HSDS)    -> SearchEntry and SearchCard, denormalised copies that search reads
+(not HSDS)    -> SearchEntry, SearchCard and SearchText, denormalised copies that search reads
 (not HSDS)    -> ReferralPacket, ReferralItem (a caseworker's options for one client)
 (not HSDS)    -> ListingRevision (a proposed version under review), ListingReport (a problem the public reported)
 """
@@ -19,11 +19,11 @@ from .organization import Organization
 from .referral import REFERRAL_STATUSES, ReferralItem, ReferralPacket
 from .report import REPORT_PROBLEMS, ListingReport
 from .review import ListingRevision
-from .search_entry import SearchCard, SearchEntry
+from .search_entry import SearchCard, SearchEntry, SearchText
 from .taxonomy import Taxonomy, TaxonomyTerm
 
 __all__ = [
     "AuditEvent", "ROLES", "User", "Listing", "ListingCode", "Location", "Organization", "Phone", "Schedule",
-    "SearchCard", "SearchEntry", "ServiceAtLocation", "Taxonomy", "TaxonomyTerm", "new_uuid", "utcnow",
+    "SearchCard", "SearchEntry", "SearchText", "ServiceAtLocation", "Taxonomy", "TaxonomyTerm", "new_uuid", "utcnow",
     "ListingReport", "ListingRevision", "REPORT_PROBLEMS", "REFERRAL_STATUSES", "ReferralItem", "ReferralPacket",
 ]
