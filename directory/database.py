@@ -82,7 +82,8 @@ def any_of(connection: Connection, column: str, values: Sequence[int]) -> tuple[
     """SQL and parameters for "`column` is one of these integers", for driver_rows: one parameter on
     PostgreSQL (an array), one each on SQLite (which has no arrays)."""
     if connection.dialect.name == "postgresql":
-        return f"{column} = ANY(?)", [list(values)]
+        # An array's text, which the server parses: psycopg's own dumping of a list of 10,000 ids took 9 ms.
+        return f"{column} = ANY(?::bigint[])", ["{" + ",".join(map(str, values)) + "}"]
     return f"{column} IN ({','.join('?' * len(values))})", list(values)
 
 
