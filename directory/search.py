@@ -419,12 +419,12 @@ class _WordsAmong:
     listing with the words, when there are not many more of them than candidates (a trigram index finds a
     rare word's few), else the candidates' own words, read by key (a common word: "cancer" is in most)."""
 
-    KEYS_A_STATEMENT = 10_000  # under SQLite's 32,766 and PostgreSQL's 65,535 parameters
+    KEYS_A_STATEMENT = 10_000  # under SQLite's 32,766 parameters (on PostgreSQL they are one array)
     # The FTS5 index gives a listing with the words in about a quarter of the time its words (then in its
     # card) took to read by key (0.6-0.9 µs against 2.5-3.3 at a million listings: bench/README.md, tenth
     # round): where it decides alone, it may find up to this many a candidate before the candidates' words
     # are read instead.
-    INDEX_IDS_A_CARD = 4
+    INDEX_IDS_A_KEY = 4
 
     def __init__(self, words: list[str]):
         self.words = _search_words(words)
@@ -445,7 +445,7 @@ class _WordsAmong:
             # scan that and probe the index with each).
             phrases = _fts_phrases(self.words)
             decided = phrases is None or _fts_decides(self.words)
-            bound = len(candidates) * (self.INDEX_IDS_A_CARD if phrases is not None and decided else 1)
+            bound = len(candidates) * (self.INDEX_IDS_A_KEY if phrases is not None and decided else 1)
             connection = database.read_connection()
             if phrases is None:
                 sql, params = _words_sql(self.words)

@@ -125,7 +125,7 @@ def fold_words(text: str) -> str:
     return text.casefold()
 
 
-def card_words(*texts: str | None) -> str:
+def listing_words(*texts: str | None) -> str:
     """One text of a listing's name, descriptions and organization's name, for finding search words in."""
     return fold_words(WORDS_SEPARATOR.join(text or "" for text in texts))
 
@@ -189,7 +189,7 @@ def _write(connection: Connection, rows: list[dict], listing_ids: list[int], car
     if cards and listing_ids:
         connection.execute(_INSERT_CARD, [{"listing_id": listing_id, "body": result_cards.card_body(card)}
                                           for listing_id, card in result_cards.read_cards(connection, listing_ids).items()])
-        connection.execute(_INSERT_TEXT, [{"listing_id": row[0], "words": card_words(*row[1:])}
+        connection.execute(_INSERT_TEXT, [{"listing_id": row[0], "words": listing_words(*row[1:])}
                                           for row in connection.execute(_WORDS_OF, {"ids": listing_ids})])
 
 

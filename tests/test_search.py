@@ -321,7 +321,7 @@ def _scanned_ids(q: str) -> set[int]:
             if all(any(word in (text or "").casefold() for text in texts) for word in words)}
 
 
-@pytest.mark.parametrize("far_away", [0, 3 * _WordsAmong.INDEX_IDS_A_CARD],
+@pytest.mark.parametrize("far_away", [0, 3 * _WordsAmong.INDEX_IDS_A_KEY],
                          ids=["few-with-the-words", "more-with-the-words-than-near"])
 def test_words_found_through_the_index_are_what_a_scan_finds(make, far_away):
     """Near a ZIP, the words are checked either on every listing that has them or on the candidates' own
@@ -384,7 +384,7 @@ def test_a_search_near_a_place_looks_its_words_up_once(make):
     """The circle's and the areas' candidates are asked about together (search._candidates): one look-up in
     the index and, when it holds many more listings with the words than there are candidates, one read of
     their words, not one of each per part."""
-    near = _lakeside(make, far=10 * _WordsAmong.INDEX_IDS_A_CARD)  # far more with the word than candidates
+    near = _lakeside(make, far=10 * _WordsAmong.INDEX_IDS_A_KEY)  # far more with the word than candidates
     found, statements = _words_looked_up(zip="60614", q="lakeside", per_page=50)
     assert set(found) == near
     assert len(statements) == 2, statements

@@ -108,7 +108,7 @@ class SearchCard(db.Model):
 
 class SearchText(db.Model):
     """What a search's words (q) are looked for in: a published listing's name, descriptions and
-    organization's name, apart, case folded (search_index.card_words), written with its card.
+    organization's name, apart, case folded (search_index.listing_words), written with its card.
 
     A table of its own, narrow, so that the trigram index over it (search._with_words: SQLite's FTS5 table
     search_words, PostgreSQL's pg_trgm GIN index) finds and checks its candidates without reading the
