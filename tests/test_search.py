@@ -355,14 +355,21 @@ def _words_looked_up(**params) -> tuple[list[int], list[str]]:
             found = search(**params)
         finally:
             driver.set_trace_callback(None)
-    else:  # words are looked up through SQLAlchemy there
+    else:  # psycopg has no trace: what goes through SQLAlchemy, and through database.driver_rows
         def seen(_connection, _cursor, statement, *_args):
             statements.append(statement)
 
+        def driver_rows(connection, sql, params=()):
+            statements.append(sql)
+            return untraced(connection, sql, params)
+
+        untraced = database.driver_rows
         event.listen(db.engine, "before_cursor_execute", seen)
+        database.driver_rows = driver_rows
         try:
             found = search(**params)
         finally:
+            database.driver_rows = untraced
             event.remove(db.engine, "before_cursor_execute", seen)
     return found, [s for s in statements if re.search(r"FROM search_(text|words)\b", s)]
 
