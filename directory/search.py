@@ -333,6 +333,11 @@ def _words_sql(words: list[str], where: str = "", params: Sequence = ()) -> tupl
             [*params, *(_like_pattern(word) for word in words)])
 
 
+def _listing_ids(sql: str, params: Sequence) -> list[int]:
+    """The ids a one-column SELECT of listing ids finds, read on the driver (database.driver_rows)."""
+    return [listing_id for listing_id, in database.driver_rows(database.read_connection(), sql, params)]
+
+
 def _words_match(query: SearchQuery) -> list:
     """Every word of q (the first eight) in the listing's name, description (English or Spanish) or
     organization's name."""
@@ -446,13 +451,11 @@ class _WordsAmong:
             phrases = _fts_phrases(self.words)
             decided = phrases is None or _fts_decides(self.words)
             bound = len(candidates) * (self.INDEX_IDS_A_KEY if phrases is not None and decided else 1)
-            connection = database.read_connection()
             if phrases is None:
                 sql, params = _words_sql(self.words)
-                found = [listing_id for listing_id, in database.driver_rows(connection, sql + " LIMIT ?",
-                                                                            (*params, bound + 1))]
+                found = _listing_ids(sql + " LIMIT ?", (*params, bound + 1))
             else:  # on the driver's connection: SQLAlchemy's rows took three times what the index did
-                found = [listing_id for listing_id, in database.driver_rows(connection, _FTS_IDS, (phrases, bound + 1))]
+                found = _listing_ids(_FTS_IDS, (phrases, bound + 1))
             if len(found) <= bound:  # every one with the words (FTS5's once the LIKEs it left agree)
                 self.every = _distinct(np.array(found, dtype=np.int64)) if decided else self._by_key(found)
             else:
@@ -467,11 +470,10 @@ class _WordsAmong:
     def _by_key(self, listing_ids: list[int]) -> np.ndarray:
         """Those of these listings whose words hold the search's (sorted, distinct)."""
         found = []
+        connection = database.read_connection()
         for start in range(0, len(listing_ids), self.KEYS_A_STATEMENT):
             keys = listing_ids[start:start + self.KEYS_A_STATEMENT]
-            connection = database.read_connection()
-            sql, params = _words_sql(self.words, *database.any_of(connection, "listing_id", keys))
-            found += [listing_id for listing_id, in database.driver_rows(connection, sql, params)]
+            found += _listing_ids(*_words_sql(self.words, *database.any_of(connection, "listing_id", keys)))
         return _distinct(np.array(found, dtype=np.int64))
 
 

@@ -32,21 +32,21 @@ branch_labels = None
 depends_on = None
 
 
-def _fts5(content: str, key: str, triggers: str) -> list[str]:
-    """SQLite: search_words as FTS5's "external content" table over `content`.words, rowid `key`, and the
+def _fts5(content: str, triggers: str) -> list[str]:
+    """SQLite: search_words as FTS5's "external content" table over `content`.words, rowid listing_id, and the
     triggers (named `triggers`_insert, ...) that keep it in step. The index first takes what the table
     holds ('rebuild'): FTS5 can only take out of its index what it put in."""
     return [
-        f"CREATE VIRTUAL TABLE search_words USING fts5(words, content='{content}', content_rowid='{key}', "
+        f"CREATE VIRTUAL TABLE search_words USING fts5(words, content='{content}', content_rowid='listing_id', "
         "tokenize='trigram')",
         "INSERT INTO search_words(search_words) VALUES ('rebuild')",
         f"CREATE TRIGGER {triggers}_insert AFTER INSERT ON {content} BEGIN "
-        f"INSERT INTO search_words(rowid, words) VALUES (new.{key}, new.words); END",
+        "INSERT INTO search_words(rowid, words) VALUES (new.listing_id, new.words); END",
         f"CREATE TRIGGER {triggers}_delete AFTER DELETE ON {content} BEGIN "
-        f"INSERT INTO search_words(search_words, rowid, words) VALUES ('delete', old.{key}, old.words); END",
+        "INSERT INTO search_words(search_words, rowid, words) VALUES ('delete', old.listing_id, old.words); END",
         f"CREATE TRIGGER {triggers}_update AFTER UPDATE ON {content} BEGIN "
-        f"INSERT INTO search_words(search_words, rowid, words) VALUES ('delete', old.{key}, old.words); "
-        f"INSERT INTO search_words(rowid, words) VALUES (new.{key}, new.words); END",
+        "INSERT INTO search_words(search_words, rowid, words) VALUES ('delete', old.listing_id, old.words); "
+        "INSERT INTO search_words(rowid, words) VALUES (new.listing_id, new.words); END",
     ]
 
 
@@ -56,12 +56,12 @@ def _drop_fts5(triggers: str) -> list[str]:
 
 
 NEW = {
-    "sqlite": _fts5("search_text", "listing_id", "search_text_words"),
+    "sqlite": _fts5("search_text", "search_text_words"),
     "postgresql": ["CREATE EXTENSION IF NOT EXISTS pg_trgm",
                    "CREATE INDEX ix_search_text_words ON search_text USING gin (words gin_trgm_ops)"],
 }
 OLD = {  # as b8d4f2a6c1e9 made them
-    "sqlite": _fts5("search_card", "listing_id", "search_card_words"),
+    "sqlite": _fts5("search_card", "search_card_words"),
     "postgresql": ["CREATE EXTENSION IF NOT EXISTS pg_trgm",
                    "CREATE INDEX ix_search_card_words ON search_card USING gin (lower(words) gin_trgm_ops)"],
 }
